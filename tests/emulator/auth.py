@@ -40,7 +40,7 @@ class Principal:
     access_key: Optional[str] = None
 
 
-class _ReceivedOrderSigner(Signer):
+class _ReceivedOrderSigner(Signer):  # type: ignore[misc]  # the SDK is untyped
     """The SDK signer, except that the canonical query keeps the received parameter order.
 
     Used only as a fallback (reference §9.4): the SDK sorts on raw values, so a client that
@@ -149,8 +149,8 @@ class Authenticator:
 
     @staticmethod
     def _sdk_request(req: ApiRequest, names: tuple[str, ...], pairs: list[tuple[str, str]]) -> SdkRequest:
-        headers = {name: _header_value(req.headers[name]) for name in names}
-        return SdkRequest(method=req.method, schema="http", host=req.headers.get("Host", ""),
+        headers = {name: _header_value(req.headers.get(name) or "") for name in names}
+        return SdkRequest(method=req.method, schema="http", host=req.headers.get("Host") or "",
                           resource_path=req.path, query_params=list(pairs),
                           header_params=headers, body=req.body)
 
@@ -161,8 +161,8 @@ class Authenticator:
             if name in _SECRET_HEADERS:
                 sdk_request.header_params[name] = "***"
         signer = Signer(BasicCredentials(key.ak, key.sk))
-        return signer._process_canonical_request(  # noqa: SLF001 - the SDK's own canonicaliser
-            sdk_request, signer._process_signed_headers(sdk_request))  # noqa: SLF001
+        return str(signer._process_canonical_request(  # noqa: SLF001 - the SDK's own canonicaliser
+            sdk_request, signer._process_signed_headers(sdk_request)))  # noqa: SLF001
 
 
 def _query_pairs(raw_query: str, decode: Callable[[str], str]) -> list[tuple[str, str]]:

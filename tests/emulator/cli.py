@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from .auth import DEFAULT_MAX_SKEW
 from .ecs import LAST_PAGE_MODES
@@ -34,8 +34,8 @@ def parse_fleet(spec: str) -> Fleet:
     return Fleet.load(spec)
 
 
-def _generate_args(text: str) -> dict[str, object]:
-    args: dict[str, object] = {}
+def _generate_args(text: str) -> dict[str, Any]:
+    args: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, sep, value = item.partition("=")
         if not sep or key not in _GENERATE_KEYS:

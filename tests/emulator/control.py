@@ -75,7 +75,7 @@ def _reset_stats(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
 
 
 def _list_faults(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
-    return _json(200, app.faults.list())
+    return _json(200, app.faults.snapshot())
 
 
 def _add_fault(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:

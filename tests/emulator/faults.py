@@ -69,7 +69,7 @@ class FaultRegistry:
         with self._lock:
             self._faults.clear()
 
-    def list(self) -> list[dict[str, Any]]:
+    def snapshot(self) -> list[dict[str, Any]]:
         with self._lock:
             return [f.as_dict() for f in self._faults]
 

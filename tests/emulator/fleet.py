@@ -177,7 +177,7 @@ class _Generator:
 
     def pick(self, weighted: Sequence[tuple[str, int]]) -> str:
         names, weights = zip(*weighted)
-        return self.rng.choices(names, weights=weights)[0]
+        return str(self.rng.choices(names, weights=weights)[0])
 
     def at(self, seconds: float) -> datetime:
         return self.now + timedelta(seconds=int(seconds))
@@ -236,8 +236,8 @@ class _Generator:
                                "catalog": self.rng.choice(("hardware", "software"))}
         for snake, camel in (("publish_time", "publishTime"), ("start_time", "startTime"),
                              ("finish_time", "finishTime"), ("not_before", "notBefore")):
-            raw[camel] = format_time(times[snake]) if times[snake] else None
+            moment = times[snake]
+            raw[camel] = format_time(moment) if moment else None
         if event_type == "node_redeploy":
             raw["redeployType"] = ["HARD", "SOFT"]
         return normalize(MODELARTS, raw, self.now)
-

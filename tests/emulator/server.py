@@ -14,7 +14,7 @@ from .app import App, Outcome
 from .auth import DEFAULT_MAX_SKEW
 from .ecs import DEFAULT_LIMIT
 from .fleet import Fleet
-from .wire import ApiRequest, ApiResponse
+from .wire import ApiRequest
 
 LOG = logging.getLogger("emulator")
 _NO_BODY_STATUSES = (204, 304)
@@ -76,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(size) if size > 0 else b""
 
     def _read_chunked(self) -> Optional[bytes]:
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             line = self.rfile.readline(65537)
             try:
@@ -257,7 +257,7 @@ class Emulator:
         self.app.faults.remove(fault_id)
 
     def faults(self) -> list[dict[str, Any]]:
-        return self.app.faults.list()
+        return self.app.faults.snapshot()
 
     def clear_faults(self) -> None:
         self.app.faults.clear()

@@ -10,7 +10,7 @@ class StatusCounts(dict):  # type: ignore[type-arg]
     """Counts keyed by status as a string ("200", "drop"); int keys are accepted on read."""
 
     def __getitem__(self, key: Any) -> int:
-        return super().__getitem__(str(key))
+        return int(super().__getitem__(str(key)))
 
     def __contains__(self, key: Any) -> bool:
         return super().__contains__(str(key))

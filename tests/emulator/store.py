@@ -82,7 +82,7 @@ class EventStore:
             if event["id"] in self._records:
                 raise ValueError(f"event id {event['id']!r} already exists")
             self._insert(Record(service, region, self.add_region(region), event, str(workspace)))
-        return event["id"]
+        return str(event["id"])
 
     def update(self, event_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         changes = resolve_fields(fields, utcnow())

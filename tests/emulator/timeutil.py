@@ -22,7 +22,7 @@ def format_time(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime(WIRE_FORMAT)
 
 
-def parse_strict(value: str) -> datetime:
+def parse_strict(value: object) -> datetime:
     """Parse ``yyyy-MM-ddTHH:mm:ssZ``; raise ValueError for anything else."""
     if not isinstance(value, str) or not _STRICT.match(value):
         raise ValueError(f"not a yyyy-MM-ddTHH:mm:ssZ time: {value!r}")

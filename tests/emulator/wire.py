@@ -3,10 +3,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Optional, Protocol
 from urllib.parse import unquote_plus
 
 JSON_TYPE = "application/json;charset=UTF-8"
+
+
+class Headers(Protocol):
+    """Case-insensitive received headers (http.server's Message, or any such mapping)."""
+
+    def get(self, name: str, default: None = None, /) -> Optional[str]: ...
+
+    def __getitem__(self, name: str, /) -> Optional[str]: ...
 
 
 class ApiError(Exception):
@@ -22,7 +30,7 @@ class ApiRequest:
     method: str
     path: str                          # raw path, without the query
     raw_query: str                     # raw query string, as received
-    headers: Mapping[str, str]         # case-insensitive (email.message.Message)
+    headers: Headers
     body: bytes
     request_id: str
     params: dict[str, str] = field(default_factory=dict)   # path parameters of the route

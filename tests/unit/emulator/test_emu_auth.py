@@ -183,9 +183,10 @@ def test_plus_as_an_encoded_space(api: Api) -> None:
 
 
 def test_unknown_route_and_method(api: Api) -> None:
+    events = f"/v3/{api.emu.project_id('cn-north-4')}/instance-scheduled-events"
     for response in (api.session.get(api.emu.url + "/v2/servers"),
-                     api.session.delete(api.emu.url + f"/v3/{api.emu.project_id('cn-north-4')}/instance-scheduled-events"),
-                     api.call("GET", f"/v3/{api.emu.project_id('cn-north-4')}/instance-scheduled-events/x")):
+                     api.session.delete(api.emu.url + events),
+                     api.call("GET", f"{events}/x")):
         assert response.status_code == 404
         assert response.json()["error_code"] == "APIGW.0101"
         assert response.json()["request_id"] == response.headers["X-Request-Id"]

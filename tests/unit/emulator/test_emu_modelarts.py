@@ -52,7 +52,8 @@ def test_list_filters(api: Api, query: list[tuple[str, str]], expected: list[str
 
 
 def test_list_publish_window(api: Api) -> None:
-    assert ids(api.modelarts("GET", query={"publishStartTime": in_(-timedelta(hours=30))})) == [MA_SCHEDULED, MA_INQUIRING]
+    recent = {"publishStartTime": in_(-timedelta(hours=30))}
+    assert ids(api.modelarts("GET", query=recent)) == [MA_SCHEDULED, MA_INQUIRING]
     assert ids(api.modelarts("GET", query={"publishEndTime": in_(-timedelta(days=2))})) == [MA_COMPLETED]
 
 

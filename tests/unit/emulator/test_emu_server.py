@@ -31,7 +31,8 @@ def test_keep_alive_is_fast_and_framed(emu: Emulator) -> None:
 def test_204_has_no_body_and_keeps_the_connection(emu: Emulator) -> None:
     host, port = emu.url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=5)
-    path = f"/v3/{emu.project_id('cn-north-4')}/instance-scheduled-events/3f6c2b8e-91d4-4e7a-b0c5-7a2e4d19f6b3/actions/accept"
+    event_id = "3f6c2b8e-91d4-4e7a-b0c5-7a2e4d19f6b3"
+    path = f"/v3/{emu.project_id('cn-north-4')}/instance-scheduled-events/{event_id}/actions/accept"
     url, headers = sign("POST", emu.url + path, body=b"{}")
     connection.request("POST", url.removeprefix(emu.url), body=b"{}", headers=headers)
     response = connection.getresponse()
