@@ -76,10 +76,11 @@ class _Authorization:
 
 
 class Authenticator:
-    def __init__(self, access_keys: Mapping[str, AccessKey] = ACCESS_KEYS,
+    def __init__(self, access_keys: Optional[Mapping[str, AccessKey]] = None,
                  tokens: frozenset[str] = IAM_TOKENS, max_skew: float = DEFAULT_MAX_SKEW,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        self.access_keys, self.tokens = access_keys, tokens
+        self.access_keys = ACCESS_KEYS if access_keys is None else access_keys
+        self.tokens = tokens
         self.max_skew, self.clock = max_skew, clock
 
     def authenticate(self, req: ApiRequest) -> Principal:
@@ -169,7 +170,7 @@ def _query_pairs(raw_query: str, decode: Callable[[str], str]) -> list[tuple[str
     pairs = []
     for part in raw_query.split("&"):
         if part:
-            key, _, value = part.partition("=")
+            key, value = part.partition("=")[::2]
             pairs.append((decode(key), decode(value)))
     return pairs
 

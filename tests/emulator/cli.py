@@ -77,7 +77,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda signum, frame: stop.set())
     emu = Emulator(fleet=fleet, latency=args.latency_ms / 1000.0, host=args.host, port=args.port,
                    ecs_last_page=args.ecs_last_page, max_skew=args.max_skew, verbose=args.verbose)
     written: list[Path] = []

@@ -65,24 +65,24 @@ def _error(status: int, message: str) -> ApiResponse:
 
 
 # ---------------------------------------------------------------------- endpoints
-def _stats(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _stats(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     return _json(200, app.stats.snapshot())
 
 
-def _reset_stats(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _reset_stats(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     app.stats.reset()
     return ApiResponse.empty()
 
 
-def _list_faults(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _list_faults(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     return _json(200, app.faults.snapshot())
 
 
-def _add_fault(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _add_fault(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     return _json(201, {"id": app.add_fault(**_body(req))})
 
 
-def _clear_faults(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _clear_faults(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     app.faults.clear()
     return ApiResponse.empty()
 
@@ -92,11 +92,11 @@ def _remove_fault(app: "App", req: ApiRequest, fault_id: Optional[str]) -> ApiRe
     return ApiResponse.empty()
 
 
-def _events(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _events(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     return _json(200, app.store.views(req.single("service"), req.single("region")))
 
 
-def _add_event(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _add_event(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     body = _body(req)
     missing = [k for k in ("service", "region", "event") if not body.get(k)]
     if missing:
@@ -114,15 +114,15 @@ def _remove_event(app: "App", req: ApiRequest, event_id: Optional[str]) -> ApiRe
     return ApiResponse.empty()
 
 
-def _regions(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _regions(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     return _json(200, app.store.regions())
 
 
-def _config(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _config(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     return _json(200, app.config())
 
 
-def _configure(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _configure(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     body = _body(req)
     unknown = set(body) - {"latency", "ecs_last_page", "max_skew"}
     if unknown:
@@ -130,7 +130,7 @@ def _configure(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
     return _json(200, app.configure(**body))
 
 
-def _health(app: "App", req: ApiRequest, _: Optional[str]) -> ApiResponse:
+def _health(app: "App", req: ApiRequest, item_id: Optional[str]) -> ApiResponse:
     return _json(200, {"status": "ok"})
 
 

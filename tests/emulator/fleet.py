@@ -163,11 +163,11 @@ class _Generator:
         hosts = [(self.regions[i % len(self.regions)], self.uuid()) for i in range(max(instances, 1))]
         for region, instance_id in hosts:
             fleet.instances.setdefault(region, []).append(instance_id)
-        for _ in range(ecs_events):
+        for index in range(ecs_events):
             region, instance_id = self.rng.choice(hosts)
             fleet.events.append(FleetEvent(ECS, region, self.ecs_event(instance_id)))
         nodes = self.nodes(max(1, (modelarts_events + 1) // 2)) if modelarts_events else []
-        for _ in range(modelarts_events):
+        for index in range(modelarts_events):
             region, node = self.rng.choice(nodes)
             fleet.events.append(FleetEvent(MODELARTS, region, self.modelarts_event(node)))
         return fleet

@@ -55,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.send_error(400, "bad request body framing")
             return
-        path, _, raw_query = self.path.partition("?")
+        path, raw_query = self.path.partition("?")[::2]
         request = ApiRequest(method=self.command, path=path, raw_query=raw_query, headers=self.headers,
                              body=body, request_id=uuid.uuid4().hex, client_host=self.client_address[0])
         try:

@@ -77,6 +77,6 @@ def parse_query(raw_query: str) -> list[tuple[str, str]]:
     for part in raw_query.split("&"):
         if not part:
             continue
-        key, _, value = part.partition("=")
+        key, value = part.partition("=")[::2]
         pairs.append((unquote_plus(key), unquote_plus(value)))
     return pairs

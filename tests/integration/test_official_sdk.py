@@ -68,7 +68,7 @@ def test_ecs_list_with_filters(emu: Emulator) -> None:
 
 def test_ecs_list_pages_with_limit_and_marker(emu: Emulator) -> None:
     client, seen, marker = ecs_client(emu), [], None
-    for _ in range(10):
+    for attempt in range(10):
         page = client.list_scheduled_events(ListScheduledEventsRequest(limit=2, marker=marker))
         seen += [e.id for e in page.events]
         marker = page.page_info.next_marker if page.page_info else None

@@ -19,7 +19,7 @@ SDK_SIGNED = "content-type;host;user-agent;x-project-id;x-sdk-date"
 
 
 def vector_request(method: str, target: str, headers: dict[str, str], body: bytes = b"") -> ApiRequest:
-    path, _, query = target.partition("?")
+    path, query = target.partition("?")[::2]
     return ApiRequest(method=method, path=path, raw_query=query, headers=CaseInsensitiveDict(headers),
                       body=body, request_id="r")
 

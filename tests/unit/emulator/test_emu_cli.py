@@ -65,5 +65,5 @@ def test_cli_serves_until_sigterm(tmp_path: Path) -> None:
 def test_cli_rejects_a_missing_fleet_file(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(TESTS_DIR)}
     result = subprocess.run([sys.executable, "-m", "emulator", "--fleet", str(tmp_path / "none.yml")],
-                            env=env, capture_output=True, text=True, timeout=30)
+                            env=env, capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 2 and "cannot load fleet" in result.stderr

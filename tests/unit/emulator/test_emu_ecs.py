@@ -102,7 +102,7 @@ def test_limit_boundaries(api: Api) -> None:
 def walk(api: Api, query: dict[str, Any]) -> list[dict[str, Any]]:
     """Every response body of a marker walk (stops on no/empty marker or empty page)."""
     bodies, marker = [], None
-    for _ in range(20):
+    for attempt in range(20):
         page_query = dict(query, **({"marker": marker} if marker else {}))
         body = api.ecs_list(page_query).json()
         bodies.append(body)

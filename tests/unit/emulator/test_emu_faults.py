@@ -13,7 +13,7 @@ from emulator_testkit import AP, ECS_CN_ORDER, Api, request_id_headers
 
 def test_status_fault_with_count_then_recovery(emu: Emulator, api: Api) -> None:
     emu.add_fault(route="ecs.list", kind="status", status=429, retry_after="1", count=2)
-    for _ in range(2):
+    for attempt in range(2):
         response = api.ecs_list()
         assert response.status_code == 429 and response.headers["Retry-After"] == "1"
         body = response.json()
@@ -50,7 +50,7 @@ def test_faults_come_before_authentication(emu: Emulator, api: Api) -> None:
 
 def test_forever_until_cleared(emu: Emulator, api: Api) -> None:
     emu.add_fault(route="ecs.list", status=500)
-    assert [api.ecs_list().status_code for _ in range(3)] == [500, 500, 500]
+    assert [api.ecs_list().status_code for attempt in range(3)] == [500, 500, 500]
     emu.clear_faults()
     assert api.ecs_list().status_code == 200
 
@@ -128,7 +128,7 @@ def test_invalid_faults(emu: Emulator, spec: dict[str, object]) -> None:
 def test_latency_overlaps_across_concurrent_requests() -> None:
     with Emulator(fleet=Fleet.demo(), latency=0.3) as emu:
         api = Api(emu)
-        sessions = [Api(emu) for _ in range(16)]
+        sessions = [Api(emu) for index in range(16)]
         started = time.monotonic()
         with ThreadPoolExecutor(16) as pool:
             statuses = list(pool.map(lambda a: a.ecs_list().status_code, sessions))

@@ -18,7 +18,7 @@ def test_keep_alive_is_fast_and_framed(emu: Emulator) -> None:
     connection = http.client.HTTPConnection(host, int(port), timeout=5)
     path = f"/v3/{emu.project_id('cn-north-4')}/instance-scheduled-events"
     started = time.monotonic()
-    for _ in range(30):
+    for attempt in range(30):
         url, headers = sign("GET", emu.url + path)
         connection.request("GET", url.removeprefix(emu.url), headers=headers)
         response = connection.getresponse()
@@ -55,10 +55,10 @@ def test_chunked_request_body(emu: Emulator) -> None:
 def test_many_concurrent_connections() -> None:
     fleet = Fleet.generate(ecs_events=300, instances=100, seed=7)
     with Emulator(fleet=fleet, latency=0.25) as emu:
-        clients = [Api(emu) for _ in range(64)]
+        clients = [Api(emu) for index in range(64)]
         started = time.monotonic()
         with ThreadPoolExecutor(64) as pool:
-            results = list(pool.map(lambda c: [c.ecs_list({"limit": 50}).status_code for _ in range(2)], clients))
+            results = list(pool.map(lambda c: [c.ecs_list({"limit": 50}).status_code for attempt in range(2)], clients))
         assert all(r == [200, 200] for r in results)
         assert time.monotonic() - started < 8            # serially: 64 * 2 * 0.25 s = 32 s
         assert emu.stats()["max_concurrency"] >= 24
@@ -73,7 +73,7 @@ def test_stop_closes_idle_keep_alive_connections() -> None:
     assert time.monotonic() - started < 2
     emu.stop()                                   # idempotent
     with pytest.raises(RuntimeError):
-        _ = emu.url
+        assert emu.url
 
 
 def test_cannot_start_twice() -> None:
