@@ -35,11 +35,14 @@ def list_events(store: EventStore, req: ApiRequest, options: EcsOptions,
                 marker_loop: bool = False) -> ApiResponse:
     limit = _limit(req.single("limit"), options.default_limit)
     since, until = _time_param(req, "publish_since"), _time_param(req, "publish_until")
-    records = store.listing(ECS, req.params["project_id"])
-    marker = req.single("marker")
-    start = _after_marker(records, marker, lenient=marker_loop)
     wanted = _Filter(req, since, until)
-    matching = [r.event for r in records[start:] if wanted.accepts(r.event)]
+    marker = req.single("marker") or None
+    try:
+        matching = store.select(ECS, req.params["project_id"], wanted.accepts, marker, limit + 1)
+    except KeyError:
+        if not marker_loop:
+            raise ApiError(400, BAD_MARKER, f"invalid marker {marker!r}: no such scheduled event") from None
+        matching = store.select(ECS, req.params["project_id"], wanted.accepts, None, limit + 1)
     page, more = matching[:limit], len(matching) > limit
     page_info = _page_info(page, more, options.last_page)
     if marker_loop:
@@ -89,13 +92,16 @@ class _Filter:
         self.states = set(req.values("state"))
         self.since, self.until = since, until
 
-    def accepts(self, event: dict[str, Any]) -> bool:
+    def accepts(self, record: Record) -> bool:
+        event = record.event
         if self.event_id and event["id"] != self.event_id:
             return False
         if not _member(event.get("instance_id"), self.instances):
             return False
         if not _member(event.get("type"), self.types) or not _member(event.get("state"), self.states):
             return False
+        if self.since is None and self.until is None:
+            return True
         return in_window(parse_lenient(event.get("publish_time")), self.since, self.until)
 
 
@@ -123,18 +129,6 @@ def _time_param(req: ApiRequest, name: str) -> Optional[datetime]:
         return parse_strict(raw)
     except ValueError:
         raise ApiError(400, BAD_QUERY, f"invalid {name} {raw!r}: expected yyyy-MM-ddTHH:mm:ssZ") from None
-
-
-def _after_marker(records: list[Record], marker: Optional[str], lenient: bool) -> int:
-    """Index of the first record after the marker (the id of the last event already seen)."""
-    if not marker:
-        return 0
-    for index, record in enumerate(records):
-        if record.event["id"] == marker:
-            return index + 1
-    if lenient:
-        return 0
-    raise ApiError(400, BAD_MARKER, f"invalid marker {marker!r}: no such scheduled event")
 
 
 def _page_info(page: list[dict[str, Any]], more: bool, mode: str) -> dict[str, str]:

@@ -25,20 +25,30 @@ _STRING_FILTERS = ("id", "nodeName", "poolName")
 def list_events(store: EventStore, req: ApiRequest) -> ApiResponse:
     offset = _int_param(req, "offset", 0, MAX_OFFSET) or 0
     limit = _int_param(req, "limit", 1, MAX_LIMIT)
-    since, until = _time_param(req, "publishStartTime"), _time_param(req, "publishEndTime")
-    workspace = req.single("workspaceId") or "0"
-    states, types = set(req.values("state")), set(req.values("type"))
-    scalars = {name: req.single(name) for name in _STRING_FILTERS}
-    matching = [
-        r.event for r in store.listing(MODELARTS, req.params["project_id"])
-        if r.workspace_id == workspace
-        and (not states or r.event.get("state") in states)
-        and (not types or r.event.get("type") in types)
-        and all(value is None or r.event.get(field) == value for field, value in scalars.items())
-        and in_window(parse_lenient(r.event.get("publishTime")), since, until)
-    ]
+    matching = store.select(MODELARTS, req.params["project_id"], _Filter(req).accepts)
     page = matching[offset:] if limit is None else matching[offset:offset + limit]
     return ApiResponse.json(200, {"events": page, "count": len(matching)})
+
+
+class _Filter:
+    def __init__(self, req: ApiRequest) -> None:
+        self.workspace = req.single("workspaceId") or "0"
+        self.states, self.types = set(req.values("state")), set(req.values("type"))
+        self.scalars = {name: value for name in _STRING_FILTERS if (value := req.single(name)) is not None}
+        self.since, self.until = _time_param(req, "publishStartTime"), _time_param(req, "publishEndTime")
+
+    def accepts(self, record: Record) -> bool:
+        event = record.event
+        if record.workspace_id != self.workspace:
+            return False
+        if (self.states and event.get("state") not in self.states) or (
+                self.types and event.get("type") not in self.types):
+            return False
+        if any(event.get(name) != value for name, value in self.scalars.items()):
+            return False
+        if self.since is None and self.until is None:
+            return True
+        return in_window(parse_lenient(event.get("publishTime")), self.since, self.until)
 
 
 def accept_event(store: EventStore, req: ApiRequest) -> ApiResponse:

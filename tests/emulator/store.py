@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from .credentials import project_id_for
 from .events import ECS, MODELARTS, ecs_description, normalize, resolve_fields
@@ -36,6 +37,12 @@ class Record:
         return view
 
 
+@dataclass
+class _ProjectOrder:
+    records: list[Record]
+    index: dict[str, int]      # event id -> position in records
+
+
 class EventStore:
     """All state behind the emulated APIs. Every public method is atomic."""
 
@@ -43,7 +50,8 @@ class EventStore:
         self.lock = threading.RLock()
         self._regions: dict[str, str] = {}
         self._records: dict[str, Record] = {}
-        self._order: Optional[list[Record]] = None   # cached publish-time order
+        self._order: Optional[list[Record]] = None   # cached publish-time order of all records
+        self._projects: dict[tuple[str, str], _ProjectOrder] = {}   # cached per (service, project)
         for region, pid in fleet.regions.items():
             self.add_region(region, pid)
         for item in fleet.events:
@@ -94,28 +102,37 @@ class EventStore:
                 changes["description"] = ecs_description(changes["description"], record.event["type"])
             changes.pop("id", None)
             record.event.update(changes)
-            self._order = None
+            self._invalidate()
             return record.view()
 
     def remove(self, event_id: str) -> None:
         with self.lock:
             self._get(event_id)
             del self._records[event_id]
-            self._order = None
+            self._invalidate()
 
     def views(self, service: Optional[str] = None, region: Optional[str] = None) -> list[dict[str, Any]]:
         with self.lock:
             return [r.view() for r in self._sorted()
                     if service in (None, r.service) and region in (None, r.region)]
 
-    def listing(self, service: str, project_id: str) -> list[Record]:
-        """Snapshot of one service's events in a project, in stable order.
+    def select(self, service: str, project_id: str, predicate: Callable[[Record], bool],
+               after: Optional[str] = None, limit: Optional[int] = None) -> list[dict[str, Any]]:
+        """Copies of one project's matching events in stable order (publish time, then id).
 
-        The event dicts are shallow copies: handlers never mutate nested values in place.
+        ``after`` starts behind that event id (KeyError if it is not in the project); ``limit``
+        stops early. Event dicts are shallow copies: handlers never mutate nested values in place.
         """
         with self.lock:
-            return [Record(r.service, r.region, r.project_id, dict(r.event), r.workspace_id)
-                    for r in self._sorted() if r.service == service and r.project_id == project_id]
+            order = self._project_order(service, project_id)
+            start = 0 if after is None else order.index[after] + 1
+            selected: list[dict[str, Any]] = []
+            for record in itertools.islice(order.records, start, None):
+                if predicate(record):
+                    selected.append(dict(record.event))
+                    if limit is not None and len(selected) >= limit:
+                        break
+            return selected
 
     def find(self, service: str, project_id: str, event_id: str) -> Optional[Record]:
         """The live record (callers must hold ``lock`` while they use it)."""
@@ -132,7 +149,18 @@ class EventStore:
 
     def _insert(self, record: Record) -> None:
         self._records[str(record.event["id"])] = record
+        self._invalidate()
+
+    def _invalidate(self) -> None:
         self._order = None
+        self._projects.clear()
+
+    def _project_order(self, service: str, project_id: str) -> "_ProjectOrder":
+        key = (service, project_id)
+        if key not in self._projects:
+            records = [r for r in self._sorted() if r.service == service and r.project_id == project_id]
+            self._projects[key] = _ProjectOrder(records, {str(r.event["id"]): i for i, r in enumerate(records)})
+        return self._projects[key]
 
     def _sorted(self) -> list[Record]:
         if self._order is None:
