@@ -51,9 +51,7 @@ def list_events(store: EventStore, req: ApiRequest, options: EcsOptions,
 
 
 def update_event(store: EventStore, req: ApiRequest) -> ApiResponse:
-    body = _body(req, required=True)
-    new_start = _body_time(body, "not_before", required=True)
-    assert new_start is not None
+    new_start = _required_time(_body(req, required=True), "not_before")
     with store.lock:
         record = _find(store, req)
         _require_state(record, "scheduled", "rescheduled")
@@ -68,7 +66,7 @@ def update_event(store: EventStore, req: ApiRequest) -> ApiResponse:
 
 def accept_event(store: EventStore, req: ApiRequest) -> ApiResponse:
     body = _body(req, required=False)
-    chosen = _body_time(body, "not_before", required=False)
+    chosen = None if body.get("not_before") is None else _required_time(body, "not_before")
     with store.lock:
         record = _find(store, req)
         _require_state(record, "inquiring", "accepted")
@@ -149,12 +147,9 @@ def _body(req: ApiRequest, required: bool) -> dict[str, Any]:
     return body
 
 
-def _body_time(body: dict[str, Any], name: str, required: bool) -> Optional[datetime]:
-    raw = body.get(name)
-    if raw is None and not required:
-        return None
+def _required_time(body: dict[str, Any], name: str) -> datetime:
     try:
-        return parse_strict(raw)
+        return parse_strict(body.get(name))
     except ValueError:
         raise ApiError(400, BAD_BODY, f"request body is illegal: {name} must be "
                                       "a yyyy-MM-ddTHH:mm:ssZ time") from None

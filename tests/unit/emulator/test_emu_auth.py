@@ -5,11 +5,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from requests.structures import CaseInsensitiveDict
 
 from emulator import Emulator, credentials
 from emulator.auth import Authenticator, AuthError
 from emulator.credentials import AccessKey
+from emulator.signing import sign
 from emulator.wire import ApiRequest
 from emulator_testkit import Api, ids, request_id_headers
 
@@ -131,7 +134,7 @@ def test_tampered_requests_are_rejected(api: Api) -> None:
 
 
 def test_tampered_body_is_rejected(emu: Emulator, api: Api) -> None:
-    url, headers = __import__("emulator.signing", fromlist=["sign"]).sign(
+    url, headers = sign(
         "PUT", f"{emu.url}/v3/{emu.project_id('cn-north-4')}/instance-scheduled-events/x",
         body=b'{"not_before": "2030-01-01T00:00:00Z"}')
     response = api.session.put(url, headers=headers, data=b'{"not_before": "2031-01-01T00:00:00Z"}')
@@ -206,3 +209,24 @@ def test_modelarts_gateway_errors_use_its_header_spelling(api: Api) -> None:
 
 def test_signed_requests_can_be_listed_by_id(api: Api) -> None:
     assert ids(api.ecs_list({"id": "0ead944a-72e8-494f-89ba-5846fb7ac5c0"})) == ["0ead944a-72e8-494f-89ba-5846fb7ac5c0"]
+
+
+# ---------------------------------------------------------------------- property
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(query=st.dictionaries(_TEXT.filter(bool), st.one_of(_TEXT, st.lists(_TEXT, min_size=1, max_size=3)),
+                             max_size=5),
+       body=st.binary(max_size=64), method=st.sampled_from(["GET", "PUT", "POST"]))
+def test_any_sdk_signed_request_verifies(query: dict[str, object], body: bytes, method: str) -> None:
+    """Whatever the SDK signer signs (any text, encoding, list), the verifier accepts; a changed
+    body is refused."""
+    now = datetime.now(timezone.utc)
+    url, headers = sign(method, "http://127.0.0.1:8080/v3/p/instance-scheduled-events",
+                        query=list(query.items()), body=body, ak=VECTOR_AK, sk=VECTOR_SK)
+    target = url.removeprefix("http://127.0.0.1:8080")
+    auth = authenticator(VECTOR_AK, VECTOR_SK, now)
+    assert auth.authenticate(vector_request(method, target, headers, body)).access_key == VECTOR_AK
+    with pytest.raises(AuthError):
+        auth.authenticate(vector_request(method, target, headers, body + b"!"))
