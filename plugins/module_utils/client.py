@@ -25,6 +25,7 @@ from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import 
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import NewConnectionError
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - reported by the front doors with missing_required_lib
@@ -143,6 +144,12 @@ class Client(object):
     def close(self):
         self.session.close()
 
+    def _scrub(self, text):
+        """``text`` with every secret of the credentials masked: a gateway may echo what it received."""
+        for secret in self.credentials.secrets():
+            text = text.replace(secret, "********")
+        return text
+
     def request(self, method, endpoint, url_path, params=None, body=None, project_id=None, service=None,
                 expect_json=True):
         """One API call with retries. Returns :class:`Response`; raises :class:`ApiError`."""
@@ -171,22 +178,23 @@ class Client(object):
                 text = resp.text
             except requests.exceptions.RequestException as exc:
                 resp = None
-                sent = not isinstance(exc, (requests.exceptions.ConnectTimeout,))
-                error = ApiError("connection failed: %s" % _short(exc), method=method, url=shown_url,
+                sent = not _never_sent(exc)
+                error = ApiError("connection failed: %s" % self._scrub(_short(exc)), method=method, url=shown_url,
                                  service=service, retryable=(method != "POST" or not sent))
             if resp is not None:
                 data = _decode(text)
                 rid = request_id_of(resp.headers, data)
                 if 200 <= resp.status_code < 300:
                     if expect_json and (text or resp.status_code == 200) and not isinstance(data, dict):
-                        raise ApiError("malformed response: expected a JSON object, got %s" % _excerpt(text),
+                        raise ApiError("malformed response: expected a JSON object, got %s" % _excerpt(self._scrub(text)),
                                        status=resp.status_code, request_id=rid, method=method, url=shown_url,
                                        service=service)
                     return Response(resp.status_code, resp.headers, data if isinstance(data, dict) else None, rid)
                 code, message = error_fields(data)
-                error = ApiError(message or ("unexpected response: %s" % _excerpt(text)), status=resp.status_code,
-                                 code=code, request_id=rid, method=method, url=shown_url, service=service,
-                                 retryable=resp.status_code in retry_statuses)
+                message = message if isinstance(message, str) else None
+                error = ApiError(self._scrub(message or ("unexpected response: %s" % _excerpt(self._scrub(text)))),
+                                 status=resp.status_code, code=code, request_id=rid, method=method, url=shown_url,
+                                 service=service, retryable=resp.status_code in retry_statuses)
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
             if not error.retryable or attempt > policy.retries:
                 raise error
@@ -197,6 +205,14 @@ class Client(object):
                 raise ApiError(error.message, status=error.status, code=error.code, request_id=error.request_id,
                                method=method, url=shown_url, service=service)
             policy.sleep(delay)
+
+
+def _never_sent(exc):
+    """True when the request certainly did not reach the service: the connection could not be opened."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.exceptions.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 def _short(exc):
