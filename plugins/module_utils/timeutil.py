@@ -25,16 +25,21 @@ def parse_duration(value):
     """
     if isinstance(value, bool):
         raise ValueError("not a duration")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        text = str(value).strip().lower().replace(" ", "")
-        if text.isdigit():
-            seconds = float(text)
-        elif _DURATION.match(text):
-            seconds = float(sum(int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text)))
+    try:
+        if isinstance(value, (int, float)):
+            seconds = float(value)
         else:
-            raise ValueError("not a duration: use a number of seconds or units s, m, h, d, w such as 30m, 24h, 7d")
+            text = str(value).strip().lower().replace(" ", "")
+            if text.isdigit():
+                seconds = float(text)
+            elif _DURATION.match(text):
+                seconds = float(sum(int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text)))
+            else:
+                raise ValueError("not a duration: use a number of seconds or units s, m, h, d, w such as 30m, 24h, 7d")
+    except OverflowError:
+        raise ValueError("the duration is too large")
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        raise ValueError("the duration is too large")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
     return seconds
@@ -50,13 +55,19 @@ def parse_time(value, now=None, field="time"):
     if isinstance(value, bool):
         raise ValueError("not a time")
     if isinstance(value, (int, float)):
-        seconds = value / 1000.0 if abs(value) > 1e11 else float(value)
-        return datetime.fromtimestamp(seconds, timezone.utc)
+        try:
+            seconds = value / 1000.0 if abs(value) > 1e11 else float(value)
+            return datetime.fromtimestamp(seconds, timezone.utc)
+        except (OverflowError, OSError):
+            raise ValueError("%s is out of range" % field)
     text = str(value).strip()
     if text[:1] in "+-" and _DURATION.match(text[1:].lower()):
-        delta = timedelta(seconds=parse_duration(text[1:]))
         base = now or utcnow()
-        return base + delta if text[0] == "+" else base - delta
+        try:
+            delta = timedelta(seconds=parse_duration(text[1:]))
+            return base + delta if text[0] == "+" else base - delta
+        except OverflowError:
+            raise ValueError("%s is out of range" % field)
     if text.lower() == "now":
         return now or utcnow()
     candidate = text[:-1] + "+00:00" if text[-1:] in "zZ" else text
