@@ -30,6 +30,7 @@ PYTHONPATH="$repo_root/tests${PYTHONPATH:+:$PYTHONPATH}" "$python" -m emulator \
     ${EMULATOR_ARGS:-} >"$log_file" 2>&1 &
 emulator_pid=$!
 
+# shellcheck disable=SC2329  # called by the EXIT trap
 stop_emulator() {
     if kill -0 "$emulator_pid" 2>/dev/null; then
         kill -TERM "$emulator_pid" 2>/dev/null || true

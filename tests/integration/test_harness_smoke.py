@@ -63,16 +63,20 @@ def test_playbook_results(ansible_env_factory, monkeypatch):
     assert result.stats["localhost"]["ignored"] == 1
 
 
+FAILING_PLAYBOOK = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: Fail
+      ansible.builtin.fail:
+        msg: boom
+"""
+
+
 def test_failed_playbook_and_flags(ansible_env_factory):
-    result = run_playbook("""
-        - hosts: all
-          gather_facts: false
-          tasks:
-            - name: Fail
-              ansible.builtin.fail:
-                msg: boom
-    """, ansible_env_factory(), check=True, diff=True, verbosity=1,
-        inventory="web01 ansible_connection=local\nweb02 ansible_connection=local\n")
+    inventory = "web01 ansible_connection=local\nweb02 ansible_connection=local\n"
+    result = run_playbook(FAILING_PLAYBOOK, ansible_env_factory(), check=True, diff=True, verbosity=1,
+                          inventory=inventory)
 
     result.assert_failed()
     assert result.rc == 2
