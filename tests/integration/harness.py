@@ -130,7 +130,8 @@ def ansible_environment(workdir: Union[str, os.PathLike], emulator_url: Optional
     colour, no retry files, inventory sources that fail to parse are fatal
     (``ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED``; a test of the default may override it), temp
     directories and ``ANSIBLE_HOME`` inside ``workdir``, the venv first on ``PATH``, a UTF-8 locale,
-    the results callback, ``HWCLOUD_EMULATOR_URL`` (when ``emulator_url`` is given) and the emulator's credentials of the given kind (see :func:`emulator_credentials`).
+    the results callback, ``HWCLOUD_EMULATOR_URL`` (when ``emulator_url`` is given) and the
+    emulator's credentials of the given kind (see :func:`emulator_credentials`).
     ``extra`` is applied last and may override anything.
     """
     ensure_collection_link()
