@@ -112,7 +112,7 @@ def _int_in_range(options, option, default, low, high):
         return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise OptionError(option, value, reason="expected an integer from %d to %d" % (low, high))
     if isinstance(value, bool) or not low <= number <= high:
         raise OptionError(option, value, reason="expected an integer from %d to %d" % (low, high))
@@ -291,6 +291,7 @@ class Settings(object):
             _check_pattern([project_id], "project_ids", PROJECT_ID_RE, "project id")
         project_id = options.get("project_id")
         if project_id:
+            project_id = str(project_id)
             if len(regions) != 1:
                 raise OptionError("project_id", project_id,
                                   reason="applies to exactly one region; with several regions use project_ids")
