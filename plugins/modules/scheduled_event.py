@@ -200,7 +200,7 @@ request_id:
   type: str
   sample: 5f8c9b0e2a7d4c1e9b3f6a8d0c2e4f71
 request_ids:
-  description: C(X-Request-Id) of every call made, reads and write, in order.
+  description: C(X-Request-Id) of the calls on the event, in order. The read, the write (if any) and the read after it.
   returned: success
   type: list
   elements: str
