@@ -394,8 +394,8 @@ def _plan_accept(event, request, now):
             current = _time(event.not_before)
             if current is None or request.schedule.containing(current) is None:
                 plan.warnings.append("%s is already accepted; its start %s is outside maintenance_window %r. Use "
-                                     "state=rescheduled to move it%s" % (_label(event), event.not_before,
-                                                                          request.schedule.text, _ecs_only(event)))
+                                     "state=rescheduled to move it%s" % (
+                                         _label(event), event.not_before, request.schedule.text, _ecs_only(event)))
         elif wanted is not None and iso(wanted) != event.not_before:
             plan.warnings.append("%s is already accepted; it starts at %s, not at the requested %s. Use "
                                  "state=rescheduled to move it%s" % (_label(event), event.not_before, iso(wanted),
