@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -38,7 +39,7 @@ def parse_duration(value):
                 raise ValueError("not a duration: use a number of seconds or units s, m, h, d, w such as 30m, 24h, 7d")
     except OverflowError:
         raise ValueError("the duration is too large")
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+    if math.isnan(seconds) or math.isinf(seconds):
         raise ValueError("the duration is too large")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")

@@ -165,7 +165,7 @@ def test_credentials_example_event_and_partial_results(emulator_factory, ansible
     emu = emulator_factory(Fleet.demo())
     emu.add_fault(route="modelarts.list", status=500, region="ap-southeast-1")
     emu.add_fault(route="iam.projects", status=500, region="ap-southeast-1")
-    north = [e for e in emu.events(region="cn-north-4")]
+    north = emu.events(region="cn-north-4")
     project_ids = dict((r, emu.project_id(r)) for r in REGIONS)
     creds = {"ak": emu_creds.AK, "sk": emu_creds.SK, "temp_ak": emu_creds.TEMP_AK, "temp_sk": emu_creds.TEMP_SK,
              "security_token": emu_creds.SECURITY_TOKEN, "iam_token": emu_creds.IAM_TOKEN, "wrong_sk": WRONG_SK}

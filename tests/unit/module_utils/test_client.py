@@ -51,9 +51,8 @@ def ma_list(client, emu, **params):
 
 def ecs_accept(client, emu, event_id=INQUIRING_ECS):
     pid = emu.project_id(REGION)
-    return client.request("POST", emu.url, path(ECS_LIST + "/{event_id}/actions/accept", project_id=pid,
-                                                  event_id=event_id),
-                          body={}, project_id=pid, service="ecs", expect_json=False)
+    url_path = path(ECS_LIST + "/{event_id}/actions/accept", project_id=pid, event_id=event_id)
+    return client.request("POST", emu.url, url_path, body={}, project_id=pid, service="ecs", expect_json=False)
 
 
 def ecs_reschedule(client, emu, event_id=SCHEDULED_ECS):

@@ -161,7 +161,7 @@ def _agrees_with_sdk(method, host, path, pairs, extra, body, when, ak, sk, token
     _CASES["total"] += 1
     _CASES["with_token"] += bool(token)
     _CASES["with_body"] += bool(body)
-    _CASES["repeated_keys"] += len(set(k for k, _ in pairs)) < len(pairs)
+    _CASES["repeated_keys"] += len(set(pair[0] for pair in pairs)) < len(pairs)
     _CASES["underscore_headers"] += any("_" in name for name in headers)
 
 
