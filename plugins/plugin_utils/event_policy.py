@@ -120,14 +120,20 @@ class LeadTimes(object):
     """Lead time per event type, with a default. Durations as ``parse_duration`` reads them (``72h``)."""
 
     def __init__(self, default="24h", per_type=None, option="lead_time", types_option="lead_times"):
-        self.default = _seconds(default, option)
+        self.default = (_seconds(default, option), str(default).strip())
         per_type = per_type or {}
         if not isinstance(per_type, Mapping):
             raise OptionError(types_option, per_type, reason="expected a dictionary of event type -> duration")
-        self.per_type = dict((str(k), _seconds(v, "%s.%s" % (types_option, k))) for k, v in per_type.items())
+        self.per_type = dict((str(k), (_seconds(v, "%s.%s" % (types_option, k)), str(v).strip()))
+                             for k, v in per_type.items())
 
     def of(self, event_type):
-        return self.per_type.get(event_type, self.default)
+        """Seconds of the lead time of ``event_type``."""
+        return self.per_type.get(event_type, self.default)[0]
+
+    def text(self, event_type):
+        """The lead time of ``event_type`` as the user wrote it."""
+        return self.per_type.get(event_type, self.default)[1]
 
 
 def duration_text(seconds):
@@ -172,7 +178,7 @@ def blocking_reason(event, now, lead_times, block_inquiring=True, types=None):
     if remaining <= 0:
         return "start time %s has passed (%s)" % (iso(start), state)
     if remaining <= lead:
-        return "starts in %s, within the %s lead time of %s" % (duration_text(remaining), duration_text(lead),
+        return "starts in %s, within the %s lead time of %s" % (duration_text(remaining), lead_times.text(event_type),
                                                                   event_type)
     return None
 
