@@ -45,7 +45,7 @@ description:
   - With O(cache=true) the normalised events and the per-target results are cached (never options or
     credentials), and a cache hit makes no API call. A listing with a failed target is never cached.
 author:
-  - hwcloud.maintenance maintainers
+  - hwcloud.maintenance maintainers (@hwcloud-maintenance)
 requirements:
   - requests
   - pydantic >= 2
@@ -338,8 +338,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                          % (self.NAME, len(failed), len(listing.targets), "\n  ".join(lines)))
             self.display.warning(
                 "%s: could not read %d of %d targets; the listing is incomplete and the hosts these targets could "
-                "cover are in the group %s:\n  %s" % (self.NAME, len(failed), len(listing.targets),
-                                                    mapping.UNKNOWN_GROUP, "\n  ".join(lines)))
+                "cover are in the group %s:\n  %s"
+                % (self.NAME, len(failed), len(listing.targets), mapping.UNKNOWN_GROUP, "\n  ".join(lines)))
         for group in (mapping.PENDING_GROUP, mapping.UNKNOWN_GROUP):
             self.inventory.add_group(group)
         self.inventory.set_variable(mapping.UNKNOWN_GROUP, mapping.prefixed(prefix, "scheduled_events_failed_targets"),
@@ -449,4 +449,3 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if not mapping.is_empty(value) and not isinstance(value, (dict, list, tuple, set, bool)):
                 return str(value)
         return None
-
