@@ -229,7 +229,10 @@ except ImportError:  # pragma: no cover - removed from a future ansible-core, wh
 
 CONFIG_SUFFIXES = (".hwcloud_events.yml", ".hwcloud_events.yaml")
 API_OPTIONS = tuple(AUTH_ARGSPEC) + tuple(FILTER_ARGSPEC)
-TEMPLATED_OPTIONS = ("access_key", "secret_key", "security_token", "auth_token", "project_id")
+# Options whose string values may be Jinja2 templates (lookups, vault): credentials and where to connect.
+TEMPLATED_OPTIONS = ("access_key", "secret_key", "security_token", "auth_token", "regions", "project_id", "project_ids",
+                     "endpoints", "ca_path")
+SECRET_OPTIONS = ("secret_key", "security_token", "auth_token")
 FILTER_FINGERPRINT_OPTIONS = ("services", "states", "types", "event_ids", "instance_ids", "node_names", "pool_names",
                               "workspace_id", "published_after", "published_before", "starts_within", "pending_only")
 
@@ -270,13 +273,29 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         options = {}
         for name in API_OPTIONS:
             value = self.get_option(name)
-            if name in TEMPLATED_OPTIONS and isinstance(value, str) and "{{" in value:
-                value = self.templar.template(value)
+            if name in TEMPLATED_OPTIONS:
+                value = self._template(name, value)
             options[name] = value
         if not options.get("project_id"):
             # As the modules' argument spec does; credentials fall back to the environment in Credentials.resolve.
             options["project_id"] = env_value("project_id")
         return options
+
+    def _template(self, name, value):
+        """Render the templates in an option value (strings, and strings in lists and dictionaries)."""
+        if isinstance(value, list):
+            return [self._template(name, item) for item in value]
+        if isinstance(value, dict):
+            return dict((key, self._template(name, item)) for key, item in value.items())
+        if not isinstance(value, str) or "{{" not in value:
+            return value
+        try:
+            return self.templar.template(value)
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # any template error
+            # For a secret option, only the kind of error: its message could quote the value.
+            reason = type(exc).__name__ if name in SECRET_OPTIONS else str(exc)
+            raise AnsibleParserError("%s: option %s: the template could not be rendered: %s"
+                                     % (self.NAME, name, reason)) from None
 
     def _expressions(self, name):
         """Jinja2 expressions from an option. They come from this plugin's configuration file (which Ansible loads

@@ -491,10 +491,12 @@ def test_missing_credentials(emulator, ansible_env_factory):
 
 @pytest.mark.parametrize("credentials", ["temporary", "token"])
 def test_secrets_never_in_verbose_output(emulator, ansible_env_factory, credentials):
-    env = ansible_env_factory(emulator, credentials=None, MY_SK=emu_creds.TEMP_SK)
-    if credentials == "temporary":
+    env = ansible_env_factory(emulator, credentials=None, MY_SK=emu_creds.TEMP_SK, MY_REGION="ap-southeast-1")
+    if credentials == "temporary":  # string options may be templates: credentials, regions, endpoints
         options = {"access_key": emu_creds.TEMP_AK, "secret_key": "{{ lookup('ansible.builtin.env', 'MY_SK') }}",
-                   "security_token": emu_creds.SECURITY_TOKEN}
+                   "security_token": emu_creds.SECURITY_TOKEN,
+                   "regions": ["cn-north-4", "{{ lookup('ansible.builtin.env', 'MY_REGION') }}"],
+                   "endpoints": dict(emulator_endpoints(emulator.url), ecs="{{ lookup('ansible.builtin.env', 'HWCLOUD_EMULATOR_URL') }}")}
     else:
         options = {"auth_token": emu_creds.IAM_TOKEN}
     result = run_inventory_raw(config(emulator, **options), env, ["--list", "-vvvv"], filename=CONFIG_NAME)
