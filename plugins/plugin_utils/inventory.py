@@ -275,14 +275,14 @@ def host_vars(events, now, prefix="", resources=(), status=None):
     """The host variables for a host with ``events`` (normalised event dicts), at the run's clock ``now``.
 
     ``scheduled_events`` (sorted by ``not_before``), ``scheduled_event_next_not_before`` (earliest start of a
-    pending event, else of any event), ``scheduled_event_seconds_until`` (from ``now``; negative once started),
+    pending event; None without one), ``scheduled_event_seconds_until`` (from ``now``; negative once started),
     ``scheduled_event_types``, ``scheduled_event_states``, ``scheduled_event_services``,
     ``scheduled_event_resources`` (the machines the events are about) and ``scheduled_event_status``
     (``pending``, ``unknown`` or ``clear``; ``status`` overrides it unless events are pending).
     """
     events = sorted(events, key=event_sort_key)
     pending = [e for e in events if e.get("pending")]
-    starts = [e.get("not_before") for e in (pending or events) if e.get("not_before")]
+    starts = [e.get("not_before") for e in pending if e.get("not_before")]
     next_start = min(starts) if starts else None
     next_moment = parse_api_time(next_start)
     seconds_until = int((next_moment - now).total_seconds()) if next_moment is not None else None

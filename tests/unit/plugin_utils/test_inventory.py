@@ -150,8 +150,9 @@ def test_host_status_precedence():
     assert inv.host_vars(pending, NOW, status="unknown")["scheduled_event_status"] == "pending"
     assert inv.host_vars(finished, NOW, status="unknown")["scheduled_event_status"] == "unknown"
     assert inv.host_vars(finished, NOW)["scheduled_event_status"] == "clear"
-    # Only finished events: their earliest start is reported.
-    assert inv.host_vars(finished, NOW)["scheduled_event_next_not_before"] == "2026-03-02T12:00:00Z"
+    # Only finished events: nothing is coming.
+    assert inv.host_vars(finished, NOW)["scheduled_event_next_not_before"] is None
+    assert inv.host_vars(finished, NOW)["scheduled_event_seconds_until"] is None
 
 
 def test_host_vars_are_json_serialisable():

@@ -94,9 +94,9 @@ def warnings(plugin, monkeypatch):
 
 def event(api, event_id, instance_id, state="scheduled"):
     return api.ScheduledEvent(service="ecs", id=event_id, type="instance-reboot", state=state,
-                          pending=state in ("inquiring", "scheduled", "executing"), instance_id=instance_id,
-                          not_before="2030-01-01T00:00:00Z", region="cn-north-4",
-                          project_id="0123456789abcdef0123456789abcdef")
+                              pending=state in ("inquiring", "scheduled", "executing"), instance_id=instance_id,
+                              not_before="2030-01-01T00:00:00Z", region="cn-north-4",
+                              project_id="0123456789abcdef0123456789abcdef")
 
 
 def fake_fetch(fleet_result, *target_results):
