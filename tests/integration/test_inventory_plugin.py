@@ -515,3 +515,25 @@ def test_secrets_never_in_verbose_output(emulator, ansible_env_factory, credenti
     assert not result.ok and "HTTP 401" in result.stderr
     assert_no_secret(result.stdout, result.stderr)
     assert "-wrong" not in result.stdout + result.stderr
+
+
+def test_vault_encrypted_secret_key(emulator, ansible_env_factory, tmp_path):
+    from ansible.constants import DEFAULT_VAULT_ID_MATCH  # pylint: disable=import-outside-toplevel
+    from ansible.parsing.vault import VaultLib, VaultSecret  # pylint: disable=import-outside-toplevel
+
+    password = tmp_path / "vault-password"
+    password.write_text("inventory-test-vault-password\n")
+    vault = VaultLib([(DEFAULT_VAULT_ID_MATCH, VaultSecret(b"inventory-test-vault-password"))])
+    ciphertext = vault.encrypt(emu_creds.SK).decode()
+    source = tmp_path / CONFIG_NAME
+    text = "\n".join(["plugin: hwcloud.maintenance.scheduled_events",
+                      "regions: %s" % json.dumps(REGIONS),
+                      "endpoints: %s" % json.dumps(emulator_endpoints(emulator.url)),
+                      "access_key: %s" % emu_creds.AK,
+                      "secret_key: !vault |"] + ["  " + line for line in ciphertext.splitlines()]) + "\n"
+    source.write_text(text)
+    result = run_inventory_raw(source, ansible_env_factory(emulator, credentials=None),
+                               ["--list", "-vvvv", "--vault-password-file", str(password)])
+    assert result.ok, result.describe()
+    assert "devserver-a1b2c3" in result.stdout
+    assert_no_secret(result.stdout, result.stderr)
