@@ -94,7 +94,7 @@ def main() -> int:
         checked += 1
 
     for failure in failures:
-        print(f"ERROR: {failure}", file=sys.stderr)
+        print(f"ERROR: {failure}")
     print(f"ansible-doc: {checked} plugin(s)/role(s) checked, {len(failures)} problem(s)")
     return 1 if failures else 0
 
