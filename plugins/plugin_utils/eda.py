@@ -28,6 +28,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import os
 import tempfile
 
@@ -132,7 +133,7 @@ def _duration(options, name, default, low=MIN_INTERVAL, high=MAX_DURATION):
             seconds = parse_duration(value)
     except ValueError as exc:
         raise OptionError(name, value, reason=str(exc))
-    if seconds != seconds or not low <= seconds <= high:
+    if math.isnan(seconds) or not low <= seconds <= high:
         raise OptionError(name, value, reason="must be from %gs to %gs (1d); use a number of seconds or a duration "
                                               "such as 30s, 5m, 1h" % (low, high))
     return float(seconds)

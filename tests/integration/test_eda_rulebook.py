@@ -123,4 +123,3 @@ def test_example_rulebook_drains_and_undrains(emulator_factory, ansible_env_fact
         assert secret not in text
     state = json.loads((tmp_path / "eda-state.json").read_text())
     assert state["events"] == {}
-

@@ -177,7 +177,7 @@ def test_unreadable_target_is_never_cleared(emulator_factory, caplog):
         lambda: emu.add_event("ecs", SOUTH, {"id": "s-new", "state": "inquiring", "instance_id": "i-s2",
                                              "not_before": "+2h"}),
         lambda: None,
-        lambda: emu.clear_faults(),
+        emu.clear_faults,
     )
     with caplog.at_level(logging.WARNING, logger=LOGGER):
         out = run_source(source_args(emu, error_threshold=2, backoff_max="5m"), steps)

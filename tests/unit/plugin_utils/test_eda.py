@@ -81,12 +81,11 @@ def test_interval_durations(value, seconds):
     assert config(interval=value).interval == seconds
 
 
-@pytest.mark.parametrize("name, value", [("interval", "0s"), ("interval", "soon"), ("interval", "2d"),
-                                         ("interval", -1), ("interval", True), ("backoff_max", "x"),
-                                         ("backoff_max", 0), ("error_threshold", 0), ("error_threshold", "many"),
-                                         ("error_threshold", 1.5), ("error_threshold", 1001),
-                                         ("emit_existing", "perhaps"), ("validate_certs", "maybe"),
-                                         ("pending_only", 3)])
+@pytest.mark.parametrize("name, value", [
+    ("interval", "0s"), ("interval", "soon"), ("interval", "2d"), ("interval", "nan"), ("interval", "inf"),
+    ("interval", -1), ("interval", True), ("backoff_max", "x"), ("backoff_max", 0), ("error_threshold", 0),
+    ("error_threshold", "many"), ("error_threshold", 1.5), ("error_threshold", 1001), ("emit_existing", "perhaps"),
+    ("validate_certs", "maybe"), ("pending_only", 3)])
 def test_bad_own_arguments_name_the_argument(name, value):
     with pytest.raises(OptionError) as info:
         config(**{name: value})
