@@ -30,7 +30,6 @@ from ansible_collections.hwcloud.maintenance.plugins.plugin_utils import invento
 # The default match_keys of the inventory plugin's tag mode, which the roles share.
 DEFAULT_MATCH_KEYS = ("instance_id", "openstack.id")
 DEFAULT_UNDRAIN_STATES = ("completed", "canceled")
-GATE_ACTIONS = ("fail", "skip_hosts")
 RECORD_VERSION = 1
 # Event fields kept in a drain record: enough to find the event again and to explain the record.
 RECORD_FIELDS = ("id", "service", "region", "project_id", "workspace_id", "type", "instance_id", "node_name",
@@ -178,8 +177,8 @@ def blocking_reason(event, now, lead_times, block_inquiring=True, types=None):
     if remaining <= 0:
         return "start time %s has passed (%s)" % (iso(start), state)
     if remaining <= lead:
-        return "starts in %s, within the %s lead time of %s" % (duration_text(remaining), lead_times.text(event_type),
-                                                                  event_type)
+        return "starts in %s, within the %s lead time of %s" % (
+            duration_text(remaining), lead_times.text(event_type), event_type)
     return None
 
 
@@ -265,9 +264,11 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
     """What the drain role does for one host.
 
     ``events``: the host's events (all states). ``record``: the host's drain record (from an earlier run, as a
-    dict or its JSON text) or None; an unusable record is an OptionError (nothing is done on a guess). An event is *due* when it is pending (inquiring, scheduled, executing), of one of ``types`` (when
-    given) and, when ``lead_time`` is set, starts within it (per type from ``lead_times``; executing events and
-    events without a start are always due).
+    dict or its JSON text) or None; an unusable record is an OptionError (nothing is done on a guess).
+
+    An event is *due* when it is pending (inquiring, scheduled, executing), of one of ``types`` (when given) and,
+    when ``lead_time`` is set, starts within it (per type from ``lead_times``; executing events and events without
+    a start are always due).
 
     ``identified``: false when the host has no match key value, so no event can be matched to it; a host that is
     not drained is then left alone with a reason that says so (a drained one is still handled by its record).
@@ -277,12 +278,14 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
     - ``drain``: no record and due events: run the drain tasks, write ``record``;
     - ``undrain``: a record whose events all reached ``undrain_states`` and no other due event (or
       ``force_undrain``): run the undrain tasks, remove the record;
-    - ``stay``: drained and still waiting (some recorded event still pending, failed, or no longer listed);
+    - ``stay``: drained and still waiting (some recorded event still pending, ended in another final state such
+      as failed, or no longer listed), or new due events while drained (added to the record);
     - ``none``: nothing to do.
 
     and ``events`` (due events), ``accept`` (due events in state inquiring), ``record`` (the record to keep, or
-    None), ``previous_record`` (the record given, parsed), ``record_changed``, ``finished`` / ``waiting`` / ``gone`` (ids of recorded events by their
-    current situation), ``reason`` (one line for people).
+    None), ``previous_record`` (the record given, parsed), ``record_changed``, ``finished`` / ``waiting`` /
+    ``failed`` / ``gone`` (ids of recorded events that reached ``undrain_states``, are still pending, ended in
+    another final state, or are no longer listed) and ``reason`` (one line for people).
     """
     now = _now(now)
     _check_bool(force_undrain, "force_undrain")
@@ -306,7 +309,7 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
     except ValueError as exc:
         raise OptionError("record", reason="the drain record%s is unusable: %s; fix or remove it" % (
             " of %s" % host if host else "", exc))
-    plan = dict(events=due, accept=accept, finished=[], waiting=[], gone=[], record_changed=False,
+    plan = dict(events=due, accept=accept, finished=[], waiting=[], failed=[], gone=[], record_changed=False,
                 previous_record=record)
 
     _check_bool(identified, "identified")
@@ -330,6 +333,9 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
             kept.append(entry)
         elif current.get("state") in undrain_states:
             plan["finished"].append(entry["id"])
+        elif current.get("state") in FINAL_STATES:
+            plan["failed"].append(entry["id"])
+            kept.append(entry)
         else:
             plan["waiting"].append(entry["id"])
             kept.append(entry)
@@ -347,6 +353,9 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
     parts = []
     if plan["waiting"]:
         parts.append("waiting for %s" % ", ".join(plan["waiting"]))
+    if plan["failed"]:
+        parts.append("ended in another state than %s: %s (set force_undrain to bring the host back)" % (
+            " or ".join(undrain_states), ", ".join(plan["failed"])))
     if plan["gone"]:
         parts.append("no longer listed: %s (set force_undrain to bring the host back)" % ", ".join(plan["gone"]))
     if added:
