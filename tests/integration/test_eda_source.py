@@ -271,7 +271,7 @@ def test_http_calls_do_not_block_the_event_loop(emulator_factory):
     finally:
         poller.close()
     assert elapsed >= 0.3
-    assert ticks >= 10, "the event loop was blocked during the poll (%d ticks in %.2fs)" % (ticks, elapsed)
+    assert ticks >= 5, "the event loop was blocked during the poll (%d ticks in %.2fs)" % (ticks, elapsed)
     assert [e["id"] for e in drain(queue)] == ["n-inq", "n-sched"]
 
 
