@@ -106,12 +106,12 @@ def gate_verdict(events, hosts, lead_time="24h", lead_times=None, block_inquirin
 
 
 def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None, undrain_states=None,
-               force_undrain=False, host=None, identified=True, now=None):
+               force_undrain=False, undrain_gone=False, host=None, identified=True, now=None):
     """What the drain role does for one host: drain, undrain, stay drained or nothing."""
     return _guard("drain_plan", event_policy.drain_plan, events, record=record, lead_time=lead_time,
                   lead_times=lead_times, types=types,
                   undrain_states=event_policy.DEFAULT_UNDRAIN_STATES if undrain_states is None else undrain_states,
-                  force_undrain=force_undrain, host=host, identified=identified, now=now)
+                  force_undrain=force_undrain, undrain_gone=undrain_gone, host=host, identified=identified, now=now)
 
 
 class FilterModule(object):

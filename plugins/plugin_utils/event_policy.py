@@ -260,7 +260,8 @@ def _valid_record(record):
 
 
 def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
-               undrain_states=DEFAULT_UNDRAIN_STATES, force_undrain=False, host=None, identified=True, now=None):
+               undrain_states=DEFAULT_UNDRAIN_STATES, force_undrain=False, undrain_gone=False, host=None,
+               identified=True, now=None):
     """What the drain role does for one host.
 
     ``events``: the host's events (all states). ``record``: the host's drain record (from an earlier run, as a
@@ -269,6 +270,9 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
     An event is *due* when it is pending (inquiring, scheduled, executing), of one of ``types`` (when given) and,
     when ``lead_time`` is set, starts within it (per type from ``lead_times``; executing events and events without
     a start are always due).
+
+    ``undrain_gone``: a recorded event that is no longer listed counts as ended (by default it keeps the host
+    drained: it may only have left the listing window, ECS lists 7 days of events).
 
     ``identified``: false when the host has no match key value, so no event can be matched to it; a host that is
     not drained is then left alone with a reason that says so (a drained one is still handled by its record).
@@ -289,6 +293,7 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
     """
     now = _now(now)
     _check_bool(force_undrain, "force_undrain")
+    _check_bool(undrain_gone, "undrain_gone")
     types = [str(t) for t in _as_list(types, "types")]
     undrain_states = [str(s) for s in _as_list(undrain_states, "undrain_states")]
     leads = LeadTimes(lead_time, lead_times) if lead_time not in (None, "") else None
@@ -330,7 +335,8 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
         current = by_id.get(entry["id"])
         if current is None:
             plan["gone"].append(entry["id"])
-            kept.append(entry)
+            if not undrain_gone:
+                kept.append(entry)
         elif current.get("state") in undrain_states:
             plan["finished"].append(entry["id"])
         elif current.get("state") in FINAL_STATES:
@@ -343,8 +349,9 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
     added = [summarize(e) for e in due if e.get("id") not in recorded_ids]
 
     if force_undrain or (not kept and not added):
-        reason = "forced" if force_undrain else "event(s) %s reached %s" % (
-            ", ".join(plan["finished"]), " or ".join(undrain_states))
+        ended = ["%s reached %s" % (", ".join(plan["finished"]), " or ".join(undrain_states))] if plan["finished"] else []
+        ended += ["%s no longer listed" % ", ".join(plan["gone"])] if plan["gone"] else []
+        reason = "forced" if force_undrain else "event(s) %s" % "; ".join(ended)
         return dict(plan, action="undrain", record=None, record_changed=True, reason=reason)
 
     new_events = kept + added

@@ -257,6 +257,11 @@ class TestDrainPlan:
         plan = self.plan([], record=record)
         assert plan["action"] == "stay" and plan["gone"] == ["e1"] and "no longer listed" in plan["reason"]
         assert self.plan([], record=record, force_undrain=True)["action"] == "undrain"
+        gone = self.plan([], record=record, undrain_gone=True)
+        assert gone["action"] == "undrain" and gone["reason"] == "event(s) e1 no longer listed"
+        mixed = self.plan([event("e2", state="completed")], record=dict(record, events=record["events"] + [
+            dict(record["events"][0], id="e2")]), undrain_gone=True)
+        assert mixed["reason"] == "event(s) e2 reached completed or canceled; e1 no longer listed"
 
     def test_new_due_event_while_drained_is_added(self):
         record = self.plan([event("e1")])["record"]
@@ -283,6 +288,8 @@ class TestDrainPlan:
     def test_bad_options(self):
         with pytest.raises(OptionError, match="force_undrain"):
             self.plan([], force_undrain="no")
+        with pytest.raises(OptionError, match="undrain_gone"):
+            self.plan([], undrain_gone=1)
         with pytest.raises(OptionError, match="undrain_states"):
             self.plan([], undrain_states={"completed": True})
         with pytest.raises(OptionError, match="lead_time"):
