@@ -48,7 +48,7 @@ def _fallback(option):
 
 # The options of the `auth` doc fragment, as an AnsibleModule argument spec.
 AUTH_ARGSPEC = dict(
-    access_key=dict(type="str", aliases=["ak"], fallback=_fallback("access_key")),
+    access_key=dict(type="str", aliases=["ak"], no_log=False, fallback=_fallback("access_key")),
     secret_key=dict(type="str", aliases=["sk"], no_log=True, fallback=_fallback("secret_key")),
     security_token=dict(type="str", no_log=True, fallback=_fallback("security_token")),
     auth_token=dict(type="str", no_log=True, fallback=_fallback("auth_token")),

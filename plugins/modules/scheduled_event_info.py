@@ -17,7 +17,7 @@ description:
     retries, the module fails, unless O(allow_partial=true), in which case RV(complete) is false and the
     failed targets are listed in RV(targets).
 author:
-  - hwcloud.maintenance maintainers
+  - hwcloud.maintenance maintainers (@hwcloud-maintenance)
 extends_documentation_fragment:
   - hwcloud.maintenance.auth
   - hwcloud.maintenance.event_filters
