@@ -304,7 +304,6 @@ from ansible_collections.hwcloud.maintenance.plugins.module_utils.timeutil impor
 
 def main():
     argument_spec = dict(AUTH_ARGSPEC)
-    # An access key ID is not a secret (the secret key is); say so for validate-modules.
     argument_spec.update(
         service=dict(type="str", required=True, choices=["ecs", "modelarts"]),
         event_id=dict(type="str", required=True),
