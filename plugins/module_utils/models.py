@@ -214,7 +214,9 @@ def sort_key(event):
 
 
 def validation_summary(exc):
-    """A one-line summary of a pydantic ValidationError that never includes input values."""
+    """A one-line summary of a validation error that never includes input values."""
+    if not isinstance(exc, ValidationError):
+        return str(exc)
     try:
         errors = exc.errors(include_input=False, include_url=False)
     except (AttributeError, TypeError):

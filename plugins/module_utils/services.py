@@ -39,7 +39,7 @@ def _parse(model, response, what, method, url, service):
     try:
         return model.model_validate(response.data if response.data is not None else {})
     except (ValidationError, ValueError, TypeError) as exc:
-        summary = validation_summary(exc) if isinstance(exc, ValidationError) else str(exc)
+        summary = validation_summary(exc)
         raise ApiError("malformed %s: %s" % (what, summary), status=response.status,
                        request_id=response.request_id, method=method, url=url, service=service)
 
@@ -50,7 +50,7 @@ def _normalise_all(normalise, items, response, method, url, service, *args):
         try:
             out.append(normalise(raw, *args))
         except (ValidationError, ValueError, TypeError) as exc:
-            summary = validation_summary(exc) if isinstance(exc, ValidationError) else str(exc)
+            summary = validation_summary(exc)
             event_id = raw.get("id") if isinstance(raw, dict) else None
             raise ApiError("malformed event %s: %s" % (event_id or "(no id)", summary), status=response.status,
                            request_id=response.request_id, method=method, url=url, service=service)
