@@ -162,6 +162,7 @@ keyed_groups:
 groups:
   starts_within_a_day: scheduled_event_seconds_until is not none and scheduled_event_seconds_until < 86400
 
+---
 # hosts.hwcloud_events.yml -- tag the hosts of a static inventory that comes first:
 #   ansible-playbook -i hosts.yml -i hosts.hwcloud_events.yml deploy.yml --limit 'all:!scheduled_events_pending:!scheduled_events_unknown'
 plugin: hwcloud.maintenance.scheduled_events
@@ -173,6 +174,7 @@ match_keys:
 match_region: region                 # a host variable; hosts without it match every region
 strict: false                      # unreadable targets put the hosts they cover in scheduled_events_unknown
 
+---
 # ModelArts only, every state of the last week, cached for 10 minutes in JSON files.
 plugin: hwcloud.maintenance.scheduled_events
 regions: [cn-north-4]
@@ -184,6 +186,7 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/hwcloud_events
 cache_timeout: 600
 
+---
 # Against the emulator or a private cloud, with explicit endpoints and a project per region.
 plugin: hwcloud.maintenance.scheduled_events
 regions: [cn-north-4, cn-east-3]

@@ -216,7 +216,8 @@ def sort_key(event):
 def validation_summary(exc):
     """A one-line summary of a validation error that never includes input values."""
     if not isinstance(exc, ValidationError):
-        return str(exc)
+        # The collection's own ValueErrors (time parsing) never carry input values; other errors might.
+        return str(exc) if isinstance(exc, ValueError) else "invalid data"
     try:
         errors = exc.errors(include_input=False, include_url=False)
     except (AttributeError, TypeError):

@@ -218,7 +218,7 @@ def test_endpoints_option_env_and_defaults():
 def test_argument_specs_mark_secrets_no_log():
     for name in ("secret_key", "security_token", "auth_token"):
         assert AUTH_ARGSPEC[name]["no_log"] is True
-    assert "no_log" not in AUTH_ARGSPEC["access_key"]
+    assert AUTH_ARGSPEC["access_key"].get("no_log") is False
     assert FILTER_ARGSPEC["services"]["choices"] == ["ecs", "modelarts"]
 
 
