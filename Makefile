@@ -1,8 +1,4 @@
 # Build and test tooling for the hwcloud.maintenance collection (repo root = collection root).
-# Python code run by these targets imports the collection as ansible_collections.hwcloud.maintenance
-# and the emulator as `emulator` (from tests/).
-demo unit integration molecule bench bench-smoke: export PYTHONPATH := $(ROOT)/tests:$(COLLECTIONS)
-
 # `make test` runs every check and is what CI runs (.ci/run); each check is also a target of its own.
 # Helper scripts live in scripts/; each target below does one job.
 
