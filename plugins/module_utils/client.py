@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 import traceback
 from email.utils import parsedate_to_datetime
@@ -140,6 +141,13 @@ class Client(object):
         adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
+        # The status line and headers of the response being read, per thread: when the body then breaks off
+        # (truncated, reset), the error still names the HTTP status and the request id the service sent.
+        self._received = threading.local()
+        self.session.hooks["response"].append(self._remember_response)
+
+    def _remember_response(self, resp, *args, **kwargs):  # pylint: disable=unused-argument  # requests hook
+        self._received.response = resp
 
     def close(self):
         self.session.close()
@@ -172,6 +180,7 @@ class Client(object):
                                   now=self.now() if self.now else None)
             timeout = max(0.001, min(self.timeout, give_up_at - policy.clock()))
             error, retry_after = None, None
+            self._received.response = None
             try:
                 resp = self.session.request(method, url, data=payload or None, headers=signed, timeout=timeout,
                                             allow_redirects=False)
@@ -179,8 +188,15 @@ class Client(object):
             except requests.exceptions.RequestException as exc:
                 resp = None
                 sent = not _never_sent(exc)
-                error = ApiError("connection failed: %s" % self._scrub(_short(exc)), method=method, url=shown_url,
-                                 service=service, retryable=(method != "POST" or not sent))
+                received = getattr(self._received, "response", None)
+                if received is not None:
+                    # Headers arrived, the body did not (cut short, connection reset, read timeout).
+                    error = ApiError("connection failed while reading the response body: %s" % self._scrub(_short(exc)),
+                                     status=received.status_code, request_id=request_id_of(received.headers),
+                                     method=method, url=shown_url, service=service, retryable=(method != "POST"))
+                else:
+                    error = ApiError("connection failed: %s" % self._scrub(_short(exc)), method=method, url=shown_url,
+                                     service=service, retryable=(method != "POST" or not sent))
             if resp is not None:
                 data = _decode(text)
                 rid = request_id_of(resp.headers, data)
