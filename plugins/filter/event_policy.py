@@ -13,7 +13,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.template import Templar
 
-from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import HwcloudError
+from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import HwcloudError, OptionError
 from ansible_collections.hwcloud.maintenance.plugins.plugin_utils import event_policy
 from ansible_collections.hwcloud.maintenance.plugins.plugin_utils import inventory as mapping
 
@@ -24,9 +24,20 @@ except ImportError:  # pragma: no cover - ansible-core < 2.19
     HAS_TRUST = False
 
 
-def _guard(name, func, *args, **kwargs):
+# Options of gate_verdict and drain_plan that a role sets from its own variables (gate_lead_time, drain_now...).
+PREFIXED_OPTIONS = ("lead_time", "lead_times", "block_inquiring", "types", "now", "undrain_states", "force_undrain",
+                    "undrain_gone")
+
+
+def _guard(name, func, *args, option_prefix=None, **kwargs):
+    """Call ``func``; an error of the collection becomes an AnsibleFilterError. With ``option_prefix`` (a role's
+    variable prefix such as ``gate_``) an invalid option is named as the role's variable."""
     try:
         return func(*args, **kwargs)
+    except OptionError as exc:
+        if option_prefix and str(exc.option).split(".", 1)[0] in PREFIXED_OPTIONS:
+            exc = OptionError("%s%s" % (option_prefix, exc.option), exc.value, exc.allowed, exc.reason)
+        raise AnsibleFilterError("hwcloud.maintenance.%s: %s" % (name, exc)) from None
     except HwcloudError as exc:
         raise AnsibleFilterError("hwcloud.maintenance.%s: %s" % (name, exc)) from None
 
@@ -98,20 +109,21 @@ def events_by_host(events, hosts):
 
 
 def gate_verdict(events, hosts, lead_time="24h", lead_times=None, block_inquiring=True, types=None,
-                 unknown_hosts=None, now=None):
+                 unknown_hosts=None, now=None, option_prefix=None):
     """The gate's decision: which hosts are blocked by which events, and which pass."""
     return _guard("gate_verdict", event_policy.gate_verdict, events, hosts, lead_time=lead_time,
                   lead_times=lead_times, block_inquiring=block_inquiring, types=types, unknown_hosts=unknown_hosts,
-                  now=now)
+                  now=now, option_prefix=option_prefix)
 
 
 def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None, undrain_states=None,
-               force_undrain=False, undrain_gone=False, host=None, identified=True, now=None):
+               force_undrain=False, undrain_gone=False, host=None, identified=True, now=None, option_prefix=None):
     """What the drain role does for one host: drain, undrain, stay drained or nothing."""
     return _guard("drain_plan", event_policy.drain_plan, events, record=record, lead_time=lead_time,
                   lead_times=lead_times, types=types,
                   undrain_states=event_policy.DEFAULT_UNDRAIN_STATES if undrain_states is None else undrain_states,
-                  force_undrain=force_undrain, undrain_gone=undrain_gone, host=host, identified=identified, now=now)
+                  force_undrain=force_undrain, undrain_gone=undrain_gone, host=host, identified=identified, now=now,
+                  option_prefix=option_prefix)
 
 
 class FilterModule(object):

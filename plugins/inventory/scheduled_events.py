@@ -202,6 +202,8 @@ max_workers: 4
 vars_prefix: hw_
 """
 
+import re
+
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.helpers import get_group_vars
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
@@ -210,7 +212,7 @@ from ansible.utils.vars import combine_vars
 from ansible_collections.hwcloud.maintenance.plugins.module_utils import client as client_mod
 from ansible_collections.hwcloud.maintenance.plugins.module_utils import models
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.auth import Credentials, env_value
-from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import HwcloudError
+from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import HwcloudError, OptionError
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.fleet import fetch_events, make_client
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.query import (
     AUTH_ARGSPEC, FILTER_ARGSPEC, EventQuery, Settings,
@@ -236,6 +238,7 @@ API_OPTIONS = tuple(AUTH_ARGSPEC) + tuple(FILTER_ARGSPEC)
 TEMPLATED_OPTIONS = ("access_key", "secret_key", "security_token", "auth_token", "regions", "project_id", "project_ids",
                      "endpoints", "ca_path")
 SECRET_OPTIONS = ("secret_key", "security_token", "auth_token")
+VARS_PREFIX_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)?$")
 FILTER_FINGERPRINT_OPTIONS = ("services", "states", "types", "event_ids", "instance_ids", "node_names", "pool_names",
                               "workspace_id", "published_after", "published_before", "starts_within", "pending_only")
 
@@ -261,6 +264,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         now = utcnow()
         try:
             options = self._api_options()
+            self._check_vars_prefix()
             query = EventQuery.from_options(options, now=now, pending_default=True)
             settings = Settings.from_options(options)
             listing = self._listing(path, cache, options, query, settings, now)
@@ -283,6 +287,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             # As the modules' argument spec does; credentials fall back to the environment in Credentials.resolve.
             options["project_id"] = env_value("project_id")
         return options
+
+    def _check_vars_prefix(self):
+        """The prefix starts every variable name this plugin sets, so it must keep them valid names."""
+        prefix = self.get_option("vars_prefix") or ""
+        if not isinstance(prefix, str) or not VARS_PREFIX_RE.match(prefix):
+            raise OptionError("vars_prefix", prefix, reason="must be empty, or start with a letter or _ and contain "
+                                                            "only letters, digits and _ (it starts every variable "
+                                                            "name the plugin sets)")
 
     def _template(self, name, value):
         """Render the templates in an option value (strings, and strings in lists and dictionaries)."""

@@ -311,7 +311,8 @@ class Settings(object):
         validate_certs = True if validate_certs is None else validate_certs
         if not isinstance(validate_certs, bool):
             raise OptionError("validate_certs", validate_certs, allowed=[True, False])
-        return cls(regions, project_ids, dict(endpoints), validate_certs, options.get("ca_path") or None,
+        return cls(regions, project_ids, dict(endpoints), validate_certs, _ca_path(options.get("ca_path"),
+                                                                                   validate_certs),
                    _float_in_range(options, "timeout", 30.0, 0.1, 600),
                    _int_in_range(options, "retries", 4, 0, 20),
                    _float_in_range(options, "retry_deadline", 120.0, 0.1, 3600),
@@ -326,6 +327,21 @@ class Settings(object):
         if not template:
             template = SPECIAL_ENDPOINTS.get((service, region), DEFAULT_ENDPOINTS[service])
         return template.replace("{region}", region).rstrip("/")
+
+
+def _ca_path(value, validate_certs):
+    """The CA bundle (file) or directory of CA certificates, checked up front: a missing one would otherwise only
+    fail at the first HTTPS request, as an exception that does not name the option."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise OptionError("ca_path", value, reason="expected the path of a CA bundle file or of a directory of CA "
+                                                   "certificates")
+    path = os.path.expanduser(value)
+    if validate_certs and not os.path.exists(path):
+        raise OptionError("ca_path", value, reason="no such file or directory; expected a CA bundle file (PEM) or a "
+                                                   "directory of CA certificates")
+    return path
 
 
 def env_endpoint(service, region, environ=None):

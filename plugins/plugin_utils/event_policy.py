@@ -21,7 +21,9 @@ import json
 from collections.abc import Mapping
 
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import OptionError
-from ansible_collections.hwcloud.maintenance.plugins.module_utils.models import FINAL_STATES, PENDING_STATES
+from ansible_collections.hwcloud.maintenance.plugins.module_utils.models import (
+    FINAL_STATES, KNOWN_STATES, PENDING_STATES,
+)
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.timeutil import (
     iso, parse_duration, parse_time, utcnow,
 )
@@ -296,6 +298,9 @@ def drain_plan(events, record=None, lead_time=None, lead_times=None, types=None,
     _check_bool(undrain_gone, "undrain_gone")
     types = [str(t) for t in _as_list(types, "types")]
     undrain_states = [str(s) for s in _as_list(undrain_states, "undrain_states")]
+    for state in undrain_states:
+        if state not in KNOWN_STATES:
+            raise OptionError("undrain_states", state, allowed=KNOWN_STATES)
     leads = LeadTimes(lead_time, lead_times) if lead_time not in (None, "") else None
     events = list(events or [])
 
