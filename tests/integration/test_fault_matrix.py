@@ -454,7 +454,7 @@ def test_retry_bound(retries, deadline, emulator, ansible_env):
     assert elapsed < deadline + 10.0, "the run took %.1fs, the deadline is %gs" % (elapsed, deadline)
     if deadline < retries:
         assert "retry deadline would pass" in task["msg"]
-        assert 2 <= requests_made <= deadline + 1
+        assert requests_made <= deadline + 1  # each wait is at least Retry-After: 1 second
     else:
         assert requests_made == retries + 1 and elapsed >= retries  # every wait honoured Retry-After
 
