@@ -39,7 +39,7 @@ demo unit integration molecule bench bench-smoke: export PYTHONPATH := $(ROOT)/t
 .NOTPARALLEL:
 
 .PHONY: help venv collection demo test sanity lint unit integration molecule docs-lint galaxy-import \
-        changelog-lint bench bench-smoke clean distclean
+        changelog-lint bench bench-smoke compat clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -59,7 +59,7 @@ demo: venv collection ## Start the emulator with the demo fleet and run playbook
 	scripts/with-emulator.sh bash -c 'ansible-playbook playbooks/demo.yml -i $(DEMO_INVENTORY) \
 	    -e hwcloud_emulator_url="$$HWCLOUD_EMULATOR_URL"'
 
-test: sanity lint unit integration molecule docs-lint galaxy-import changelog-lint bench-smoke ## Every check (CI)
+test: sanity lint unit integration compat molecule docs-lint galaxy-import changelog-lint bench-smoke ## Every check (CI)
 
 sanity: venv ## ansible-test sanity, all tests, on a staged copy of the collection
 	scripts/sanity.sh
@@ -72,6 +72,10 @@ unit: venv collection ## pytest tests/unit
 
 integration: venv collection ## pytest tests/integration (real ansible-playbook against the emulator)
 	scripts/pytest.sh tests/integration -n $(INTEGRATION_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+compat: venv collection ## Integration tests of the module, inventory and actions on ansible-core 2.17 and 2.18
+	scripts/compat.sh 2.17 -n $(INTEGRATION_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	scripts/compat.sh 2.18 -n $(INTEGRATION_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 molecule: venv collection ## molecule test for every role that has scenarios
 	scripts/molecule.sh

@@ -46,7 +46,9 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = REPO_ROOT / "build" / "collections"
 COLLECTION_LINK = COLLECTIONS_PATH / "ansible_collections" / "hwcloud" / "maintenance"
-VENV_BIN = REPO_ROOT / ".venv" / "bin"
+# The venv whose ansible-* commands and Python the runs use: the repo's .venv, or the one named by
+# HWCLOUD_TEST_VENV (scripts/compat.sh runs the tests on older ansible-core releases that way).
+VENV_BIN = Path(os.environ.get("HWCLOUD_TEST_VENV") or REPO_ROOT / ".venv") / "bin"
 CALLBACK_DIR = Path(__file__).resolve().parent / "plugins" / "callback"
 CALLBACK_NAME = "harness_results"
 
@@ -272,9 +274,19 @@ class InventoryResult:
         """ansible-inventory exited 0."""
         return self.rc == 0
 
+    def said(self, text: str) -> bool:
+        """``text`` is in stdout or stderr, ignoring whitespace: ansible-core before 2.19 wraps warnings
+        and errors at 80 columns, anywhere in a message."""
+        return squeeze(text) in squeeze(self.stdout + self.stderr)
+
     def describe(self, limit: int = 20000) -> str:
         """Command, exit status, stdout and stderr (each cut to its last ``limit`` characters)."""
         return _describe(self.command, self.rc, self.stdout, self.stderr, limit)
+
+
+def squeeze(text: str) -> str:
+    """``text`` without any whitespace (see :meth:`InventoryResult.said`)."""
+    return "".join(text.split())
 
 
 def _describe(command: Sequence[str], rc: int, stdout: str, stderr: str, limit: int) -> str:

@@ -62,7 +62,9 @@ class CallbackModule(CallbackBase):
         return data
 
     def _record(self, result, status, ignored=False):
-        task = result.task
+        # ansible-core 2.19 has result.task / result.host; 2.17 and 2.18 only _task / _host.
+        task = getattr(result, "task", None) or result._task  # pylint: disable=protected-access
+        host = getattr(result, "host", None) or result._host  # pylint: disable=protected-access
         raw = result._result  # pylint: disable=protected-access  # the documented way to reach the result
         self._write({
             "type": "task",
@@ -70,7 +72,7 @@ class CallbackModule(CallbackBase):
             "task": task.get_name(),
             "action": task.action,
             "handler": isinstance(task, Handler),
-            "host": result.host.get_name(),
+            "host": host.get_name(),
             "status": status,
             "ignored": ignored,
             "no_log": bool(raw.get("_ansible_no_log")),
