@@ -31,7 +31,7 @@ def parse_duration(value):
             seconds = float(value)
         else:
             text = str(value).strip().lower().replace(" ", "")
-            if text.isdigit():
+            if text.isdecimal():  # not isdigit: float() cannot read digits such as a superscript two
                 seconds = float(text)
             elif _DURATION.match(text):
                 seconds = float(sum(int(n) * _UNITS[u] for n, u in _DURATION_PART.findall(text)))
@@ -59,7 +59,7 @@ def parse_time(value, now=None, field="time"):
         try:
             seconds = value / 1000.0 if abs(value) > 1e11 else float(value)
             return datetime.fromtimestamp(seconds, timezone.utc)
-        except (OverflowError, OSError):
+        except (OverflowError, OSError, ValueError):  # year 10000, NaN
             raise ValueError("%s is out of range" % field)
     text = str(value).strip()
     if text[:1] in "+-" and _DURATION.match(text[1:].lower()):
@@ -76,11 +76,18 @@ def parse_time(value, now=None, field="time"):
         parsed = datetime.fromisoformat(candidate.replace(" ", "T", 1) if "T" not in candidate else candidate)
     except ValueError:
         raise ValueError("not an ISO 8601 time such as 2026-01-31T22:00:00Z, or a relative time such as +2h")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    try:
+        parsed.astimezone(timezone.utc)  # 0001-01-01T00:00:00+01:00 has no UTC time
+    except OverflowError:
+        raise ValueError("%s is out of range" % field)
+    return parsed
 
 
 def iso(dt):
     """``yyyy-MM-ddTHH:mm:ssZ`` in UTC (the APIs' format), or None."""
     if dt is None:
         return None
-    return dt.astimezone(timezone.utc).strftime(API_TIME_FORMAT)
+    dt = dt.astimezone(timezone.utc)
+    # Not strftime: %Y does not pad years before 1000 on every platform.
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)
