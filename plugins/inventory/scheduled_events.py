@@ -203,6 +203,7 @@ vars_prefix: hw_
 """
 
 import re
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.helpers import get_group_vars
@@ -241,6 +242,42 @@ SECRET_OPTIONS = ("secret_key", "security_token", "auth_token")
 VARS_PREFIX_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)?$")
 FILTER_FINGERPRINT_OPTIONS = ("services", "states", "types", "event_ids", "instance_ids", "node_names", "pool_names",
                               "workspace_id", "published_after", "published_before", "starts_within", "pending_only")
+
+# A variable name or a dotted path of names (``instance_id``, ``openstack.id``): looked up without Jinja2 when every
+# name is present. Jinja2 constants and keywords, and names of dict methods (``x.items`` is a method in Jinja2),
+# always go to Jinja2.
+_SIMPLE_PATH = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\s*$")
+_NOT_SIMPLE = frozenset(("true", "false", "none", "True", "False", "None", "and", "or", "not", "in", "is", "if",
+                         "else")) | frozenset(dir(dict))
+_SIMPLE_PATHS = {}
+
+
+def simple_path(expression):
+    """The names of a simple ``name(.name)*`` expression, or None when Jinja2 must evaluate it."""
+    text = str(expression)
+    if text not in _SIMPLE_PATHS:
+        names = text.strip().split(".") if _SIMPLE_PATH.match(text) else None
+        _SIMPLE_PATHS[text] = None if names is None or _NOT_SIMPLE.intersection(names) else tuple(names)
+    return _SIMPLE_PATHS[text]
+
+
+def simple_lookup(expression, variables):
+    """``(True, value)`` when ``expression`` is a simple path whose every name is present in ``variables`` (nested
+    mappings) and whose value is a scalar that Jinja2 would return as it is (not a string holding a template, which
+    a trusted host variable could be), else ``(False, None)``."""
+    names = simple_path(expression)
+    if names is None:
+        return False, None
+    value = variables
+    for name in names:
+        if not isinstance(value, Mapping) or name not in value:
+            return False, None
+        value = value[name]
+    if value is None or isinstance(value, (bool, int, float)):
+        return True, value
+    if isinstance(value, str) and not any(mark in value for mark in ("{{", "{%", "{#")):
+        return True, value
+    return False, None
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -399,19 +436,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _own_hosts(self, resources, now, prefix, strict):
         expressions = self._expressions("hostnames")
-        candidates = {}
+        candidates, values = {}, {}
         for resource in resources:
-            variables = resource.variables(mapping.host_vars(resource.events, now, prefix, [resource]))
-            candidates[resource.key] = self._first_value(expressions, wrap_var(variables), strict, "hostnames",
-                                                         resource.fields.get("instance_id")
-                                                         or resource.fields.get("node_name"))
+            values[resource.key] = mapping.host_vars(resource.events, now, prefix, [resource])
+            # Wrapped (marked unsafe) only if an expression needs Jinja2: simple names are looked up directly.
+            candidates[resource.key] = self._first_value(expressions, resource.variables(values[resource.key]),
+                                                         strict, "hostnames", resource.fields.get("instance_id")
+                                                         or resource.fields.get("node_name"), wrap=True)
         naming = mapping.assign_hostnames(resources, candidates)
         for resource in resources:
             name = naming.names.get(resource.key)
             if name is None:
                 continue
             self.inventory.add_host(name)
-            self._apply(name, resource.events, [resource], now, prefix, strict)
+            self._apply(name, resource.events, [resource], now, prefix, strict, values=values[resource.key])
         return len(naming.names), naming.unnamed, naming.renamed
 
     def _tag_existing(self, resources, listing, now, prefix, strict):
@@ -442,14 +480,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             tagged += 1
         return tagged, unmatched, {}
 
-    def _apply(self, host, events, resources, now, prefix, strict, at_risk=False):
-        """Host variables and groups of one host, then compose, groups and keyed_groups."""
+    def _apply(self, host, events, resources, now, prefix, strict, at_risk=False, values=None):
+        """Host variables and groups of one host, then compose, groups and keyed_groups. ``values``: the host
+        variables when the caller already computed them (with the same arguments)."""
         status = mapping.STATUS_UNKNOWN if at_risk else None
-        for key, value in mapping.host_vars(events, now, prefix, resources, status=status).items():
+        if values is None:
+            values = mapping.host_vars(events, now, prefix, resources, status=status)
+        for key, value in values.items():
             self.inventory.set_variable(host, key, wrap_var(value))
         for group in mapping.host_groups(events, at_risk=at_risk):
             self.inventory.add_group(group)
             self.inventory.add_child(group, host)
+        if not (self.get_option("compose") or self.get_option("groups") or self.get_option("keyed_groups")):
+            return  # nothing to construct: skip collecting the host's variables
         variables = self._host_variables(host)
         self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
         variables = self._host_variables(host)
@@ -465,10 +508,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         host_obj = self.inventory.get_host(host)
         return combine_vars(get_group_vars(host_obj.get_groups()), host_obj.get_vars())
 
-    def _evaluate(self, expression, variables, strict, option, subject):
-        """The value of one expression, or None when it fails (an error when strict)."""
+    def _evaluate(self, expression, variables, strict, option, subject, wrap=False):
+        """The value of one expression, or None when it fails (an error when strict). A plain variable name or
+        dotted path whose every name is present is looked up directly (the value Jinja2 would give, without
+        compiling a template per host); anything else is evaluated by Jinja2, on ``wrap_var(variables)`` when
+        ``wrap`` is true."""
+        found, value = simple_lookup(expression, variables)
+        if found:
+            return value
         try:
-            return self._compose(expression, variables)
+            return self._compose(expression, wrap_var(variables) if wrap else variables)
         except Exception as exc:  # pylint: disable=broad-exception-caught  # any template error
             if strict:
                 raise AnsibleParserError("%s: could not evaluate %s entry %r for %s: %s"
@@ -477,9 +526,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                                                           subject, exc))
             return None
 
-    def _first_value(self, expressions, variables, strict, option, subject):
+    def _first_value(self, expressions, variables, strict, option, subject, wrap=False):
+        wrapped = None
         for expression in expressions:
-            value = self._evaluate(expression, variables, strict, option, subject)
+            if wrap and wrapped is None and not simple_lookup(expression, variables)[0]:
+                wrapped = wrap_var(variables)  # once per host, and only when Jinja2 is needed
+            value = self._evaluate(expression, wrapped if wrapped is not None else variables, strict, option,
+                                   subject)
             if not mapping.is_empty(value) and not isinstance(value, (dict, list, tuple, set, bool)):
                 return str(value)
         return None
