@@ -403,6 +403,39 @@ def run_inventory(config: InventorySource, env: Mapping[str, str], args: Sequenc
     return result.data
 
 
+# --------------------------------------------------------------------------------------- output helpers
+
+def plain(value: Any) -> Any:
+    """``ansible-inventory --list`` (2.19+) marks data that is not trusted as ``{"__ansible_unsafe": ...}``:
+    the same data without those markers."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def members(data: Mapping[str, Any], group: str) -> list[str]:
+    """Hosts of a group in ``--list`` output (direct members only); [] for an empty or missing group."""
+    return sorted((data.get(group) or {}).get("hosts", []))
+
+
+class Steps(object):
+    """An injected ``sleep`` for the EDA source's ``run``: records each delay, then makes the next change (for
+    example to the emulator's fleet or faults), one per gap between polls."""
+
+    def __init__(self, *changes: Any) -> None:
+        self.changes = list(changes)
+        self.delays: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        if self.changes:
+            self.changes.pop(0)()
+
+
 # --------------------------------------------------------------------------------------- internals
 
 def _run(command: list[str], env: Mapping[str, str], cwd: Union[str, os.PathLike],

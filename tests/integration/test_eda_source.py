@@ -19,7 +19,7 @@ import pytest
 
 from emulator import Fleet
 from emulator import credentials as emu_creds
-from harness import emulator_endpoints
+from harness import Steps, emulator_endpoints
 
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import OptionError
 from ansible_collections.hwcloud.maintenance.plugins.plugin_utils import eda
@@ -74,19 +74,6 @@ def drain(queue):
     while not queue.empty():
         out.append(queue.get_nowait())
     return out
-
-
-class Steps(object):
-    """An injected ``sleep``: records each delay, then makes the next change to the fleet (one per poll gap)."""
-
-    def __init__(self, *changes):
-        self.changes = list(changes)
-        self.delays = []
-
-    async def sleep(self, seconds):
-        self.delays.append(seconds)
-        if self.changes:
-            self.changes.pop(0)()
 
 
 def run_source(args, steps=None, polls=None):

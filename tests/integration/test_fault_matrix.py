@@ -32,7 +32,7 @@ import pytest
 
 from emulator import Fleet
 from emulator import credentials as emu_creds
-from harness import REPO_ROOT, emulator_endpoints, run_inventory_raw, run_playbook
+from harness import REPO_ROOT, Steps, emulator_endpoints, members, plain, run_inventory_raw, run_playbook
 
 from ansible_collections.hwcloud.maintenance.plugins.plugin_utils import eda
 
@@ -172,21 +172,6 @@ def check_attempts(case, emu):
     assert by_route.get("ecs.list") == case.attempts and by_route.get("modelarts.list") == case.attempts, by_route
 
 
-def plain(value):
-    """``ansible-inventory --list`` (2.19+) marks data that is not trusted as ``{"__ansible_unsafe": ...}``."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return dict((k, plain(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def members(data, group):
-    return sorted((data.get(group) or {}).get("hosts", []))
-
-
 def armed(emulator_factory, case):
     emu = emulator_factory(Fleet.demo())
     case.arm(emu)
@@ -320,19 +305,6 @@ def test_gate_role(case, emulator_factory, ansible_env_factory):
 
 
 # ----------------------------------------------------------------------------------------------- EDA source
-
-class Steps(object):
-    """An injected ``sleep`` for ``eda.run``: records each delay, then makes the next change (one per poll gap)."""
-
-    def __init__(self, *changes):
-        self.changes = list(changes)
-        self.delays = []
-
-    async def sleep(self, seconds):
-        self.delays.append(seconds)
-        if self.changes:
-            self.changes.pop(0)()
-
 
 def eda_args(case, emu, **extra):
     args = dict(case.api_options(emu), access_key=emu_creds.AK, secret_key=WRONG_SK if case.wrong_sk else emu_creds.SK,

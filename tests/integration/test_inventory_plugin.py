@@ -17,7 +17,7 @@ import pytest
 
 from emulator import Fleet
 from emulator import credentials as emu_creds
-from harness import emulator_endpoints, run_inventory, run_inventory_raw, run_playbook, squeeze
+from harness import emulator_endpoints, members, plain, run_inventory, run_inventory_raw, run_playbook, squeeze
 
 FILES = Path(__file__).resolve().parent / "files" / "inventory"
 STATIC_HOSTS = FILES / "static-hosts.yml"
@@ -53,17 +53,6 @@ def config(emulator, **options):
     return data
 
 
-def plain(value):
-    """``ansible-inventory --list`` (2.19+) marks data that is not trusted as ``{"__ansible_unsafe": ...}``."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return dict((k, plain(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
 def listing(emulator, env, sources_before=(), args=("--list",), **options):
     return plain(run_inventory(config(emulator, **options), env, args, filename=CONFIG_NAME,
                                sources_before=sources_before))
@@ -71,11 +60,6 @@ def listing(emulator, env, sources_before=(), args=("--list",), **options):
 
 def hostvars(data):
     return data["_meta"]["hostvars"]
-
-
-def members(data, group):
-    """Hosts of a group in ``--list`` output (direct members only); [] for an empty or missing group."""
-    return sorted((data.get(group) or {}).get("hosts", []))
 
 
 def groups_of(data, host):
