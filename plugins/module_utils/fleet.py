@@ -87,6 +87,10 @@ class FleetResult(object):
         return summary
 
 
+# The order in which the chains of the services are started (see fetch_events).
+SERVICE_ORDER = {"ecs": 0, "modelarts": 1}
+
+
 def make_client(credentials, settings, now=None):
     policy = RetryPolicy(retries=settings.retries, deadline=settings.retry_deadline)
     return Client(credentials, timeout=settings.timeout, policy=policy, validate_certs=settings.validate_certs,
@@ -144,10 +148,14 @@ def fetch_events(client, settings, query, environ=None):
     units = []
     for target in targets:
         impl = SERVICE_IMPLS[target.service]
-        units.extend((target, params) for params in split_params(impl.list_params(query)))
+        units.extend((target, params, index) for index, params in enumerate(split_params(impl.list_params(query))))
+    # Likely long chains first, so that the pool never ends with one long chain started last: ECS (usually the
+    # larger listings) before ModelArts, then the chains of the same state filter of every region side by side.
+    # Only the order of work changes; each target's chains are put together below whatever the order.
+    units.sort(key=lambda unit: (SERVICE_ORDER.get(unit[0].service, len(SERVICE_ORDER)), unit[2]))
 
     def read(unit):
-        target, params = unit
+        target, params, dummy_index = unit
         try:
             return SERVICE_IMPLS[target.service].list_events(
                 client, target.endpoint, target.region, target.project_id, params, page_size=query.page_size,
@@ -158,7 +166,7 @@ def fetch_events(client, settings, query, environ=None):
     chains = _map(read, units, settings.max_workers)
     results = []
     for target in targets:
-        mine = [chain for (unit_target, dummy), chain in zip(units, chains) if unit_target is target]
+        mine = [chain for (unit_target, dummy, dummy_index), chain in zip(units, chains) if unit_target is target]
         error = next((c for c in mine if isinstance(c, ApiError)), None)
         if error is not None:
             results.append(TargetResult(target, error=error))

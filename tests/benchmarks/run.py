@@ -35,7 +35,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -94,6 +93,7 @@ class EmulatorProcess:
         self.workdir = workdir
         self.proc = None
         self.url = None
+        self._log = None
 
     def start(self, timeout=600.0):
         url_file = self.workdir / "emulator.url"
@@ -109,8 +109,8 @@ class EmulatorProcess:
         deadline = time.monotonic() + timeout
         while not url_file.exists():
             if self.proc.poll() is not None:
-                raise BenchError("the emulator exited with status %s; see %s" % (self.proc.returncode,
-                                                                                self.workdir / "emulator.log"))
+                raise BenchError("the emulator exited with status %s; see %s"
+                                 % (self.proc.returncode, self.workdir / "emulator.log"))
             if time.monotonic() > deadline:
                 raise BenchError("the emulator did not start within %ds" % timeout)
             time.sleep(0.1)
@@ -125,8 +125,9 @@ class EmulatorProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(30)
-        if getattr(self, "_log", None):
+        if self._log is not None:
             self._log.close()
+            self._log = None
 
     def _call(self, method, path, body=None):
         data = json.dumps(body).encode("utf-8") if body is not None else None
@@ -248,15 +249,17 @@ class Measurement:
         self.fetch_seconds = None
 
 
-def measure(command, env, cwd, out_dir, name, timeout):
-    """Run ``command``; stdout and stderr go to files. CPU and RSS come from ``os.wait4``: the child plus the
-    descendants it waited for (Ansible's workers and modules); ``ru_maxrss`` is the largest of them."""
-    stdout, stderr = out_dir / (name + ".out"), out_dir / (name + ".err")
-    with open(stdout, "wb") as out, open(stderr, "wb") as err:
+# Commands are started by this small launcher process, not by the runner: on Linux a child's ru_maxrss starts from
+# the peak RSS of the process that forked it (kept across exec), and the runner itself reads large JSON outputs.
+LAUNCHER_CODE = r"""
+import json, os, resource, subprocess, sys, threading, time
+for line in sys.stdin:
+    job = json.loads(line)
+    with open(job["stdout"], "wb") as out, open(job["stderr"], "wb") as err:
         started = time.monotonic()
-        proc = subprocess.Popen(command, env=env, cwd=str(cwd),  # pylint: disable=consider-using-with
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        timer = threading.Timer(timeout, proc.kill)
+        proc = subprocess.Popen(job["command"], env=job["env"], cwd=job["cwd"], stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err)
+        timer = threading.Timer(job["timeout"], proc.kill)
         timer.start()
         try:
             _pid, status, usage = os.wait4(proc.pid, 0)
@@ -264,9 +267,61 @@ def measure(command, env, cwd, out_dir, name, timeout):
             timer.cancel()
         wall = time.monotonic() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
-    rss_mb = usage.ru_maxrss / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
-    return Measurement(proc.returncode, wall, usage.ru_utime + usage.ru_stime, rss_mb, stdout, stderr)
+    sys.stdout.write(json.dumps({"rc": proc.returncode, "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                                 "maxrss": usage.ru_maxrss,
+                                 "launcher_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}) + "\n")
+    sys.stdout.flush()
+"""
+
+
+class Launcher:
+    """Runs commands for :func:`measure` from a process that stays small (see LAUNCHER_CODE)."""
+
+    def __init__(self):
+        self.proc = None
+        self.launcher_rss_mb = 0.0
+
+    def start(self):
+        self.proc = subprocess.Popen(  # pylint: disable=consider-using-with  # stopped in stop()
+            [sys.executable, "-I", "-S", "-c", LAUNCHER_CODE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True)
+        return self
+
+    def run(self, command, env, cwd, stdout, stderr, timeout):
+        job = {"command": [str(c) for c in command], "env": dict(env), "cwd": str(cwd), "stdout": str(stdout),
+               "stderr": str(stderr), "timeout": timeout}
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise BenchError("the launcher process died")
+        return json.loads(line)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(30)
+
+
+LAUNCHER = Launcher()
+
+
+def rss_mb(maxrss):
+    """``ru_maxrss`` in MB: kilobytes on Linux, bytes on macOS."""
+    return maxrss / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
+
+
+def measure(command, env, cwd, out_dir, name, timeout):
+    """Run ``command`` (via the launcher); stdout and stderr go to files. CPU and RSS come from ``os.wait4``: the
+    child plus the descendants it waited for (Ansible's workers and modules); ``ru_maxrss`` is the largest of them."""
+    stdout, stderr = out_dir / (name + ".out"), out_dir / (name + ".err")
+    done = LAUNCHER.run(command, env, cwd, stdout, stderr, timeout)
+    LAUNCHER.launcher_rss_mb = max(LAUNCHER.launcher_rss_mb, rss_mb(done["launcher_maxrss"]))
+    return Measurement(done["rc"], done["wall"], done["cpu"], rss_mb(done["maxrss"]), stdout, stderr)
 
 
 def tail(path, limit=3000):
@@ -520,12 +575,19 @@ class Bench:
         if inv and inv.get("ratio_to_ideal") is not None and latency == 50:
             out.append(("inventory <= %.2f x ideal at 50 ms" % TARGET_RATIO_TO_IDEAL,
                         "%.3f x" % inv["ratio_to_ideal"], inv["ratio_to_ideal"] <= TARGET_RATIO_TO_IDEAL))
+        zero = self.rows(0.0).get("inventory") if latency and 0.0 in self.results else None
+        if inv and zero:
+            # Stricter than the issue's ideal: the plugin's own time without latency instead of the static floor.
+            ideal = zero["wall"] + self.facts.longest_chain * latency / 1000.0
+            out.append(("inventory <= %.2f x (inventory at 0 ms + longest chain x latency)" % TARGET_RATIO_TO_IDEAL,
+                        "%.2f s vs %.2f s: %.3f x" % (inv["wall"], ideal, inv["wall"] / ideal),
+                        inv["wall"] / ideal <= TARGET_RATIO_TO_IDEAL))
         if inv and floor and sdk:
             fetch_part = inv["wall"] - floor["wall"]
             speedup = sdk["wall"] / fetch_part if fetch_part > 0 else float("inf")
             out.append(("fetch part (inventory - floor) >= %g x faster than SDK script" % TARGET_FETCH_SPEEDUP,
-                        "%.2f s vs %.2f s: %s" % (fetch_part, sdk["wall"],
-                                                 "%.1f x" % speedup if fetch_part > 0 else "within noise (<= 0)"),
+                        "%.2f s vs %.2f s: %s" % (fetch_part, sdk["wall"], "%.1f x" % speedup if fetch_part > 0
+                                                  else "the plugin is faster than the static floor"),
                         speedup >= TARGET_FETCH_SPEEDUP))
         if engine and sdk and engine.get("fetch_seconds") and sdk.get("fetch_seconds"):
             speedup = sdk["fetch_seconds"] / engine["fetch_seconds"]
@@ -558,11 +620,11 @@ def markdown(bench, latencies, smoke):
              "Fleet `%s`: %d pending events (%d ECS, %d ModelArts) on %d instances and nodes in %d regions; "
              "longest page chain %d pages (plugin plan: %d pages in %d chains, at most %d in parallel); the SDK "
              "script reads %d pages one after the other. Runs per scenario: %d. Machine: %d CPUs, load average "
-             "%s at the end." % (bench.args.fleet, facts.pending_events, facts.pending_ecs,
+             "%s at the end. Peak RSS is exact above %.0f MB (the RSS of the launcher that starts the commands)." % (bench.args.fleet, facts.pending_events, facts.pending_ecs,
                                  facts.pending_events - facts.pending_ecs, facts.resources, len(facts.regions),
                                  facts.longest_chain, facts.plugin_pages, len(facts.chains),
                                  bench.args.max_workers or DEFAULT_MAX_WORKERS, facts.sdk_pages, bench.args.runs,
-                                 os.cpu_count() or 0, "%.2f" % os.getloadavg()[0]), ""]
+                                 os.cpu_count() or 0, "%.2f" % os.getloadavg()[0], LAUNCHER.launcher_rss_mb), ""]
     for latency in latencies:
         med = bench.rows(latency)
         lines += ["## Latency %g ms per request" % latency, "",
@@ -638,6 +700,7 @@ def main(argv=None):
     workdir = output / "work"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
+    LAUNCHER.start()
     emulator = EmulatorProcess(args.fleet, args.latency_ms[0], workdir)
     print("benchmark: fleet %s, latencies %s ms, %d runs, scenarios %s" % (
         args.fleet, ", ".join("%g" % x for x in args.latency_ms), args.runs, ", ".join(args.scenarios)), flush=True)
@@ -661,6 +724,7 @@ def main(argv=None):
         return 1
     finally:
         emulator.stop()
+        LAUNCHER.stop()
     text = markdown(bench, args.latency_ms, args.smoke)
     output.mkdir(parents=True, exist_ok=True)
     (output / "results.md").write_text(text + "\n", encoding="utf-8")
