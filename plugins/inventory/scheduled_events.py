@@ -285,6 +285,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     NAME = "hwcloud.maintenance.scheduled_events"
 
+    def __init__(self):
+        super(InventoryModule, self).__init__()
+        self._use_extra_vars = False
+        self._failed_when_absent = {}  # expression -> why Jinja2 failed when its first name was not a variable
+
     def verify_file(self, path):
         """Only files named ``*.hwcloud_events.yml`` or ``*.hwcloud_events.yaml``."""
         return super(InventoryModule, self).verify_file(path) and str(path).endswith(CONFIG_SUFFIXES)
@@ -292,6 +297,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
         self._read_config_data(path)
+        self._use_extra_vars = bool(self.get_option("use_extra_vars"))
+        self._failed_when_absent = {}
         if not client_mod.HAS_REQUESTS:
             raise AnsibleError("The inventory plugin %s needs the Python library requests on the controller: %s"
                                % (self.NAME, client_mod.REQUESTS_IMPORT_ERROR.strip().splitlines()[-1]))
@@ -513,23 +520,38 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         dotted path whose every name is present is looked up directly (the value Jinja2 would give, without
         compiling a template per host); anything else is evaluated by Jinja2, on ``wrap_var(variables)`` when
         ``wrap`` is true."""
-        found, value = simple_lookup(expression, variables)
+        found, value = self._lookup(expression, variables)
         if found:
             return value
-        try:
-            return self._compose(expression, wrap_var(variables) if wrap else variables)
-        except Exception as exc:  # pylint: disable=broad-exception-caught  # any template error
-            if strict:
-                raise AnsibleParserError("%s: could not evaluate %s entry %r for %s: %s"
-                                         % (self.NAME, option, str(expression), subject, exc)) from None
-            self.display.vvv("%s: %s entry %r gave nothing for %s: %s" % (self.NAME, option, str(expression),
-                                                                          subject, exc))
-            return None
+        # An expression whose first name is not among the variables fails for every host alike once it failed for
+        # one (the name can then only come from Jinja2's globals): Jinja2 is not asked again for each host.
+        names = simple_path(expression)
+        absent = names is not None and names[0] not in variables
+        reason = self._failed_when_absent.get(str(expression)) if absent else None
+        if reason is None:
+            try:
+                return self._compose(expression, wrap_var(variables) if wrap else variables)
+            except Exception as exc:  # pylint: disable=broad-exception-caught  # any template error
+                reason = str(exc)
+                if absent:
+                    self._failed_when_absent[str(expression)] = reason
+        if strict:
+            raise AnsibleParserError("%s: could not evaluate %s entry %r for %s: %s"
+                                     % (self.NAME, option, str(expression), subject, reason))
+        self.display.vvv("%s: %s entry %r gave nothing for %s: %s" % (self.NAME, option, str(expression), subject,
+                                                                      reason))
+        return None
+
+    def _lookup(self, expression, variables):
+        """:func:`simple_lookup`, unless ``use_extra_vars`` adds the extra variables to what Jinja2 sees."""
+        if self._use_extra_vars:
+            return False, None
+        return simple_lookup(expression, variables)
 
     def _first_value(self, expressions, variables, strict, option, subject, wrap=False):
         wrapped = None
         for expression in expressions:
-            if wrap and wrapped is None and not simple_lookup(expression, variables)[0]:
+            if wrap and wrapped is None and not self._lookup(expression, variables)[0]:
                 wrapped = wrap_var(variables)  # once per host, and only when Jinja2 is needed
             value = self._evaluate(expression, wrapped if wrapped is not None else variables, strict, option,
                                    subject)

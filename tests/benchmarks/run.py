@@ -310,7 +310,7 @@ class Launcher:
 LAUNCHER = Launcher()
 
 
-def rss_mb(maxrss):
+def maxrss_mb(maxrss):
     """``ru_maxrss`` in MB: kilobytes on Linux, bytes on macOS."""
     return maxrss / (1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0)
 
@@ -320,8 +320,8 @@ def measure(command, env, cwd, out_dir, name, timeout):
     child plus the descendants it waited for (Ansible's workers and modules); ``ru_maxrss`` is the largest of them."""
     stdout, stderr = out_dir / (name + ".out"), out_dir / (name + ".err")
     done = LAUNCHER.run(command, env, cwd, stdout, stderr, timeout)
-    LAUNCHER.launcher_rss_mb = max(LAUNCHER.launcher_rss_mb, rss_mb(done["launcher_maxrss"]))
-    return Measurement(done["rc"], done["wall"], done["cpu"], rss_mb(done["maxrss"]), stdout, stderr)
+    LAUNCHER.launcher_rss_mb = max(LAUNCHER.launcher_rss_mb, maxrss_mb(done["launcher_maxrss"]))
+    return Measurement(done["rc"], done["wall"], done["cpu"], maxrss_mb(done["maxrss"]), stdout, stderr)
 
 
 def tail(path, limit=3000):
@@ -582,6 +582,11 @@ class Bench:
             out.append(("inventory <= %.2f x (inventory at 0 ms + longest chain x latency)" % TARGET_RATIO_TO_IDEAL,
                         "%.2f s vs %.2f s: %.3f x" % (inv["wall"], ideal, inv["wall"] / ideal),
                         inv["wall"] / ideal <= TARGET_RATIO_TO_IDEAL))
+        if latency != 50:
+            inv = sdk = engine = None  # the issue's time targets are set at 50 ms; RSS, CPU and cache below
+            inv_rss = med.get("inventory")
+        else:
+            inv_rss = inv
         if inv and floor and sdk:
             fetch_part = inv["wall"] - floor["wall"]
             speedup = sdk["wall"] / fetch_part if fetch_part > 0 else float("inf")
@@ -598,10 +603,10 @@ class Bench:
         if inv and inv.get("cpu_over_floor") is not None:
             out.append(("plugin CPU over static floor <= %g s" % TARGET_CPU_OVER_FLOOR,
                         "%.2f s" % inv["cpu_over_floor"], inv["cpu_over_floor"] <= TARGET_CPU_OVER_FLOOR))
-        if inv:
+        if inv_rss:
             extra = " (static floor %.0f MB)" % floor["rss_mb"] if floor else ""
-            out.append(("peak RSS <= %g MB" % TARGET_RSS_MB, "%.0f MB%s" % (inv["rss_mb"], extra),
-                        inv["rss_mb"] <= TARGET_RSS_MB))
+            out.append(("peak RSS <= %g MB" % TARGET_RSS_MB, "%.0f MB%s" % (inv_rss["rss_mb"], extra),
+                        inv_rss["rss_mb"] <= TARGET_RSS_MB))
         if cache and floor:
             ratio = cache["wall"] / floor["wall"]
             out.append(("cache hit: 0 requests, <= %g x static floor" % TARGET_CACHE_RATIO,
@@ -620,11 +625,11 @@ def markdown(bench, latencies, smoke):
              "Fleet `%s`: %d pending events (%d ECS, %d ModelArts) on %d instances and nodes in %d regions; "
              "longest page chain %d pages (plugin plan: %d pages in %d chains, at most %d in parallel); the SDK "
              "script reads %d pages one after the other. Runs per scenario: %d. Machine: %d CPUs, load average "
-             "%s at the end. Peak RSS is exact above %.0f MB (the RSS of the launcher that starts the commands)." % (bench.args.fleet, facts.pending_events, facts.pending_ecs,
-                                 facts.pending_events - facts.pending_ecs, facts.resources, len(facts.regions),
-                                 facts.longest_chain, facts.plugin_pages, len(facts.chains),
-                                 bench.args.max_workers or DEFAULT_MAX_WORKERS, facts.sdk_pages, bench.args.runs,
-                                 os.cpu_count() or 0, "%.2f" % os.getloadavg()[0], LAUNCHER.launcher_rss_mb), ""]
+             "%s at the end. Peak RSS is exact above %.0f MB (the RSS of the launcher that starts the commands)."
+             % (bench.args.fleet, facts.pending_events, facts.pending_ecs, facts.pending_events - facts.pending_ecs,
+                facts.resources, len(facts.regions), facts.longest_chain, facts.plugin_pages, len(facts.chains),
+                bench.args.max_workers or DEFAULT_MAX_WORKERS, facts.sdk_pages, bench.args.runs, os.cpu_count() or 0,
+                "%.2f" % os.getloadavg()[0], LAUNCHER.launcher_rss_mb), ""]
     for latency in latencies:
         med = bench.rows(latency)
         lines += ["## Latency %g ms per request" % latency, "",
