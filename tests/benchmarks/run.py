@@ -672,7 +672,7 @@ def results_json(bench, latencies):
 # --------------------------------------------------------------------------------------------- main
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--smoke", action="store_true",
                         help="tiny fleet, 1 run, 5 ms latency, every scenario; checks results, not times")
     parser.add_argument("--runs", type=int, help="runs per scenario (median); default 5, 1 with --smoke")
