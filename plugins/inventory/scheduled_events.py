@@ -30,8 +30,10 @@ description:
     (the instances or nodes the events are about: service, region, project, instance id, node name, pool) and
     C(scheduled_event_status) (V(pending), V(unknown) or V(clear); a gate should let only V(clear) through)."
   - "The group C(all) gets the variable C(scheduled_events_summary): whether the listing is C(complete), the
-    C(failed_targets), the C(unmatched_events) (events that could not be placed on any host), the per-target
-    results with their request ids, the filters as applied, and whether the data came C(from_cache)."
+    number of C(targets) and the C(failed_targets) (with the error and its request id), the C(unmatched_events)
+    (events that could not be placed on any host), and whether the data came C(from_cache). It is kept small
+    because C(ansible-inventory --list) copies it into every host; with C(-vvv) the plugin shows the query as
+    applied and, for each target, the events, pages and request ids it read."
   - "Fail closed: if a target (region x project x service) cannot be read after retries, O(strict=true) fails the
     inventory source with the error and its request id. Otherwise a warning is shown, the failed targets are
     recorded in the group variable C(scheduled_events_failed_targets) of C(scheduled_events_unknown) and in the
@@ -119,6 +121,16 @@ options:
         groups, but never C(scheduled_events_pending)).
     type: bool
     default: true
+  include_raw:
+    description:
+      - Keep the API's own payload of each event in C(raw), as M(hwcloud.maintenance.scheduled_event_info) returns
+        it.
+      - Off by default because it doubles the size of the host variables, which matters on large fleets
+        (C(ansible-inventory --list) writes them for every host). The normalised fields hold what the playbooks,
+        roles and groups of this collection use.
+    type: bool
+    default: false
+    version_added: 0.1.0
   strict:
     description:
       - If V(true), a target that cannot be read fails this inventory source with the error and its request ID,
@@ -202,6 +214,7 @@ max_workers: 4
 vars_prefix: hw_
 """
 
+import json
 import re
 from collections.abc import Mapping
 
@@ -371,7 +384,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _listing(self, path, cache, options, query, settings, now):
         """Events and target results: from the inventory cache when allowed and usable, else from the APIs."""
         credentials = Credentials.resolve(options)
-        digest = mapping.fingerprint(self._fingerprint_values(options, settings, credentials))
+        include_raw = bool(self.get_option("include_raw"))
+        digest = mapping.fingerprint(self._fingerprint_values(options, settings, credentials, include_raw))
         use_cache = bool(self.get_option("cache"))
         cache_key = self.get_cache_key(path) if use_cache else None
         if use_cache and cache:
@@ -385,13 +399,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             result = fetch_events(client, settings, query)
         finally:
             client.close()
-        listing = mapping.Listing.from_fleet(result, now)
+        listing = mapping.Listing.from_fleet(result, now, include_raw=include_raw)
         if use_cache:
             self._cache[cache_key] = listing.to_cache(digest)
         return listing
 
     @staticmethod
-    def _fingerprint_values(options, settings, credentials):
+    def _fingerprint_values(options, settings, credentials, include_raw=False):
         """What decides the content of a listing. Only its digest is stored with a cache entry. The access key
         ID (not a secret) tells accounts apart; no secret goes in."""
         values = dict((name, options.get(name)) for name in FILTER_FINGERPRINT_OPTIONS)
@@ -399,7 +413,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             regions=list(settings.regions), project_ids=dict(settings.project_ids),
             endpoints=dict((service, [settings.endpoint(service, region) for region in settings.regions])
                            for service in ("ecs", "modelarts", "iam")),
-            account=credentials.access_key or credentials.kind)
+            account=credentials.access_key or credentials.kind,
+            include_raw=include_raw)
         return values
 
     # ------------------------------------------------------------------------------------------- populating
@@ -409,6 +424,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         prefix = self.get_option("vars_prefix") or ""
         mode = self.get_option("mode")
         failed = listing.failed_targets
+        self.display.vvv("%s: query as applied: %s" % (self.NAME, json.dumps(query.describe(), sort_keys=True, default=str)))
+        for line in mapping.describe_targets(listing.targets):
+            self.display.vvv("%s: %s" % (self.NAME, line))
         if failed:
             lines = mapping.describe_failures(failed)
             if strict:
@@ -437,8 +455,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for wanted, finals in sorted(renamed.items()):
             self.display.warning("%s: %d instances or nodes are named %r by the hostnames expressions; they are "
                                  "kept apart as %s" % (self.NAME, len(finals), wanted, ", ".join(finals)))
-        summary = mapping.summary(listing, mode, now, hosts=hosts, unplaced=unplaced_events, renamed=renamed,
-                                  query=query.describe())
+        summary = mapping.summary(listing, mode, now, hosts=hosts, unplaced=unplaced_events, renamed=renamed)
         self.inventory.set_variable("all", mapping.prefixed(prefix, "scheduled_events_summary"), wrap_var(summary))
 
     def _own_hosts(self, resources, now, prefix, strict):

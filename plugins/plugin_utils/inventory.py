@@ -117,7 +117,7 @@ def event_brief(event):
 
 
 def target_brief(target):
-    """A target result without its request id list (kept in the summary only), with its error if any."""
+    """A target result without its page count and request id list, with its error (and its request id) if any."""
     error = target.get("error") or None
     return {
         "service": target.get("service"),
@@ -145,9 +145,14 @@ class Listing(object):
         self.from_cache = from_cache
 
     @classmethod
-    def from_fleet(cls, result, fetched_at):
-        """From a ``FleetResult`` of ``fleet.fetch_events``."""
-        return cls([e.to_dict() for e in result.events], [t.to_dict() for t in result.targets], fetched_at)
+    def from_fleet(cls, result, fetched_at, include_raw=True):
+        """From a ``FleetResult`` of ``fleet.fetch_events``; without each event's ``raw`` payload unless
+        ``include_raw`` (it doubles the size of the host variables)."""
+        events = [e.to_dict() for e in result.events]
+        if not include_raw:
+            for event in events:
+                event.pop("raw", None)
+        return cls(events, [t.to_dict() for t in result.targets], fetched_at)
 
     @property
     def complete(self):
@@ -443,9 +448,14 @@ def hosts_at_risk(failed_targets, hosts):
 
 # ----------------------------------------------------------------------------------------------- summary
 
-def summary(listing, mode, now, hosts=0, unplaced=(), renamed=None, query=None):
+def summary(listing, mode, now, hosts=0, unplaced=(), renamed=None):
     """The variable set on the group ``all``: is the listing complete, which targets failed, which events could
-    not be placed on a host, and the per-target results (with request ids) for support tickets."""
+    not be placed on a host.
+
+    Kept small on purpose: ``ansible-inventory --list`` copies the variables of ``all`` into every host, so each
+    byte here is written once per host. The per-target results (pages, request ids) and the query are shown at
+    ``-vvv`` instead (:func:`describe_targets`).
+    """
     return {
         "complete": listing.complete,
         "mode": mode,
@@ -454,12 +464,26 @@ def summary(listing, mode, now, hosts=0, unplaced=(), renamed=None, query=None):
         "from_cache": listing.from_cache,
         "events": len(listing.events),
         "hosts": hosts,
-        "targets": [dict(t) for t in listing.targets],
+        "targets": len(listing.targets),
         "failed_targets": [target_brief(t) for t in listing.failed_targets],
         "unmatched_events": [event_brief(e) for e in unplaced],
         "renamed_hosts": dict(renamed or {}),
-        "query": dict(query or {}),
     }
+
+
+def describe_targets(targets):
+    """One line per target result, for ``-vvv``: what was read, in how many pages, with which request ids."""
+    lines = []
+    for target in targets:
+        if target.get("ok"):
+            outcome = "%s events in %s pages" % (target.get("count"), target.get("pages"))
+        else:
+            error = target.get("error") or {}
+            outcome = "failed: %s" % (error.get("msg") or error.get("message") or "unknown error")
+        lines.append("target %s %s project %s: %s; request ids: %s"
+                     % (target.get("service"), target.get("region"), target.get("project_id") or "unresolved",
+                        outcome, ", ".join(target.get("request_ids") or []) or "none"))
+    return lines
 
 
 def describe_failures(failed_targets, limit=5):

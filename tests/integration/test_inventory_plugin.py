@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import subprocess
 from datetime import datetime, timezone
@@ -74,6 +75,17 @@ def summary_of(data, prefix=""):
     return next(iter(hostvars(data).values()))[name]
 
 
+TARGET_LINE = re.compile(r"scheduled_events: target (?P<service>\S+) (?P<region>\S+) project \S+: (?P<count>\d+) events "
+                         r"in (?P<pages>\d+) pages; request ids: (?P<request_ids>.*)$", re.MULTILINE)
+
+
+def target_lines(text):
+    """The per-target results the plugin shows at -vvv."""
+    return [{"service": m["service"], "region": m["region"], "count": int(m["count"]), "pages": int(m["pages"]),
+             "request_ids": [r for r in m["request_ids"].split(", ") if r != "none"]}
+            for m in TARGET_LINE.finditer(text)]
+
+
 def parse_time(text):
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
 
@@ -113,7 +125,7 @@ def test_own_hosts_two_regions_two_services_groups_and_hostvars(emulator, ansibl
     event = redeploy["scheduled_events"][0]
     assert event["id"] == "0ead944a-72e8-494f-89ba-5846fb7ac5c0" and event["service"] == "ecs"
     assert event["description"].startswith("As being affected by underlying hardware")
-    assert event["raw"]["id"] == event["id"] and event["pending"] is True
+    assert event["pending"] is True and "raw" not in event  # include_raw is off by default
     node = hosts["os-node-created-7fk2q"]
     assert node["scheduled_events"][0]["pool_name"] == "pool-9c41d2e7"
     assert node["scheduled_event_resources"][0]["node_name"] == "os-node-created-7fk2q"
@@ -129,10 +141,24 @@ def test_own_hosts_two_regions_two_services_groups_and_hostvars(emulator, ansibl
 
     assert summary["complete"] is True and summary["mode"] == "own_hosts" and summary["from_cache"] is False
     assert summary["events"] == 8 and summary["hosts"] == 8 and summary["unmatched_events"] == []
-    assert sorted((t["service"], t["region"]) for t in summary["targets"]) == sorted(
+    assert summary["targets"] == 4 and summary["failed_targets"] == []
+
+
+def test_include_raw_and_per_target_results_at_vvv(emulator, ansible_env):
+    data = listing(emulator, ansible_env, include_raw=True)
+    event = hostvars(data)["c51b9e4f-0469-4c6f-ad03-22b23247b7a8"]["scheduled_events"][0]
+    assert event["raw"]["id"] == event["id"] == "0ead944a-72e8-494f-89ba-5846fb7ac5c0"
+    assert "service" not in event["raw"]  # the API's own payload, as the info module returns it
+
+    # The summary stays small; -vvv shows the query and, per target, what was read with its request ids.
+    result = run_inventory_raw(config(emulator), ansible_env, ["--graph", "-vvv"], filename=CONFIG_NAME)
+    assert result.ok, result.describe()
+    targets = target_lines(result.stdout)
+    assert sorted((t["service"], t["region"]) for t in targets) == sorted(
         (s, r) for s in ("ecs", "modelarts") for r in REGIONS)
-    assert all(t["ok"] and t["request_ids"] for t in summary["targets"])
-    assert summary["query"]["states"] == ["inquiring", "scheduled", "executing"]
+    assert all(t["request_ids"] and len(t["request_ids"]) == t["pages"] for t in targets)
+    assert sum(t["count"] for t in targets) == 8
+    assert result.said('query as applied: {') and result.said('"states": ["inquiring", "scheduled", "executing"]')
 
 
 def test_graph_and_host(emulator, ansible_env):
@@ -454,11 +480,14 @@ def test_paging_over_many_pages(emulator, ansible_env):
     events = sum(len(v["scheduled_events"]) for v in hostvars(data).values())
     truth_events = [e for e in emulator.events() if e["state"] in PENDING_STATES]
     assert events == len(truth_events) == summary_of(data)["events"]
-    targets = summary_of(data)["targets"]
+    stats = emulator.stats()["by_route"]  # the pages of the --list run; the --graph run below reads the same ones
+    verbose = run_inventory_raw(config(emulator, page_size=2, max_workers=4), ansible_env, ["--graph", "-vvv"],
+                                filename=CONFIG_NAME)
+    targets = target_lines(verbose.stdout)
+    assert verbose.ok and len(targets) == 4 and sum(t["count"] for t in targets) == len(truth_events)
     assert max(t["pages"] for t in targets) >= 3
     for item in targets:  # two events a page, one page chain per state: at least count / 2 pages
         assert item["pages"] >= item["count"] / 2 and len(item["request_ids"]) == item["pages"]
-    stats = emulator.stats()["by_route"]
     assert stats["ecs.list"] + stats["modelarts.list"] == sum(t["pages"] for t in targets)
 
 

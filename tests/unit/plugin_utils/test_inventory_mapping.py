@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ansible_collections.hwcloud.maintenance.plugins.module_utils.fleet import FleetResult, Target, TargetResult
+from ansible_collections.hwcloud.maintenance.plugins.module_utils.models import normalise_ecs
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.query import EventQuery
 from ansible_collections.hwcloud.maintenance.plugins.plugin_utils import inventory as inv
 
@@ -358,20 +360,39 @@ def test_fingerprint_is_stable_and_sensitive():
     assert len(a) == 64 and "cn-north-4" not in a
 
 
+@pytest.mark.parametrize("include_raw", [True, False])
+def test_listing_from_fleet_keeps_raw_only_when_asked(include_raw):
+    raw = {"id": "e1", "instance_id": "i1", "type": "instance-reboot", "state": "scheduled",
+           "not_before": "2026-03-02T12:00:00Z", "future_field": [1]}
+    result = FleetResult([TargetResult(Target("cn-north-4", "p", "ecs", "https://x"),
+                                       [normalise_ecs(raw, "cn-north-4", "p")], pages=1, request_ids=["r1"])])
+    listing = inv.Listing.from_fleet(result, NOW, include_raw=include_raw)
+    (event,) = listing.events
+    assert event["id"] == "e1" and event["instance_id"] == "i1" and event["state"] == "scheduled"
+    assert ("raw" in event) is include_raw and (not include_raw or event["raw"]["future_field"] == [1])
+    assert listing.complete and listing.targets[0]["request_ids"] == ["r1"]
+
+
 # ------------------------------------------------------------------------------------------------- summary
 
 def test_summary_and_descriptions():
     failed = target("modelarts", "cn-north-4", ok=False)
     listing = inv.Listing([ecs("e1", "i1")], [target("ecs", "cn-north-4"), failed], NOW)
     result = inv.summary(listing, "tag_existing", NOW, hosts=3, unplaced=[listing.events[0]],
-                         renamed={"a": ["a_x", "a_y"]}, query={"states": ["scheduled"]})
+                         renamed={"a": ["a_x", "a_y"]})
     assert result["complete"] is False and result["mode"] == "tag_existing" and result["hosts"] == 3
     assert result["evaluated_at"] == "2026-03-01T12:00:00Z" and result["from_cache"] is False
     assert result["failed_targets"] == [{"service": "modelarts", "region": "cn-north-4", "project_id": "p",
                                          "endpoint": "https://x", "error": failed["error"]}]
     assert result["unmatched_events"][0]["id"] == "e1" and "raw" not in result["unmatched_events"][0]
-    assert result["renamed_hosts"] == {"a": ["a_x", "a_y"]} and result["query"] == {"states": ["scheduled"]}
+    assert result["renamed_hosts"] == {"a": ["a_x", "a_y"]} and result["targets"] == 2
+    # Small: --list copies it into every host. No per-target page counts, request ids or query in it.
+    assert sorted(result) == ["complete", "evaluated_at", "events", "failed_targets", "fetched_at", "from_cache",
+                              "hosts", "mode", "renamed_hosts", "targets", "unmatched_events"]
     json.dumps(result)
+    ok_line, failed_line = inv.describe_targets(listing.targets)
+    assert ok_line == "target ecs cn-north-4 project p: 0 events in 1 pages; request ids: r1"
+    assert failed_line.startswith("target modelarts cn-north-4 project p: failed: ")
     lines = inv.describe_failures([failed] * 7)
     assert len(lines) == 6 and "request id abc" in lines[0] and lines[-1] == "... and 2 more"
     assert "and 1 more" in inv.describe_events([ecs("e%d" % i, "i") for i in range(6)])
