@@ -45,7 +45,6 @@ for _index, _names in enumerate((("mon", "monday"), ("tue", "tues", "tuesday"), 
                                  ("sat", "saturday"), ("sun", "sunday"))):
     for _name in _names:
         _DAY_NAMES[_name] = _index
-DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EVERY_DAY = ("daily", "everyday", "*")
 _WINDOW_RE = re.compile(r"^(?P<days>.+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})(?:\s+(?P<tz>\S+))?$")
 _CLOCK_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -102,13 +101,6 @@ def parse_offset(text, whole=None):
     if minutes > 59 or total > MAX_OFFSET_MINUTES:
         raise _window_error(whole, "time zone offset %r is out of range (-14:00 to +14:00)" % text)
     return -total if match.group("sign") == "-" else total
-
-
-def _format_offset(minutes):
-    if minutes == 0:
-        return "UTC"
-    sign = "-" if minutes < 0 else "+"
-    return "%s%02d:%02d" % (sign, abs(minutes) // 60, abs(minutes) % 60)
 
 
 class Occurrence(object):
@@ -174,12 +166,6 @@ class MaintenanceWindow(object):
             local_day += timedelta(days=1)
         return found
 
-    def describe(self):
-        days = "daily" if len(self.days) == 7 else ",".join(DAY_LABELS[d] for d in sorted(self.days))
-        end = (self.start + self.length) % 1440
-        return "%s %02d:%02d-%02d:%02d %s" % (days, self.start // 60, self.start % 60, end // 60, end % 60,
-                                              _format_offset(self.offset))
-
 
 class MaintenanceSchedule(object):
     """One or more weekly windows (``;``-separated in the option)."""
@@ -215,9 +201,6 @@ class MaintenanceSchedule(object):
             if occ.contains(moment):
                 return occ
         return None
-
-    def describe(self):
-        return "; ".join(window.describe() for window in self.windows)
 
 
 # --------------------------------------------------------------------------------------- the request

@@ -43,7 +43,6 @@ class TestMaintenanceWindow:
     def test_single_day(self):
         window = MaintenanceWindow.parse("Sat 02:00-06:00 UTC")
         assert window.days == {5} and window.start == 120 and window.length == 240 and window.offset == 0
-        assert window.describe() == "Sat 02:00-06:00 UTC"
 
     @pytest.mark.parametrize("text, days", [
         ("Mon-Fri 01:00-02:00 UTC", {0, 1, 2, 3, 4}),
@@ -74,7 +73,6 @@ class TestMaintenanceWindow:
     def test_whole_day(self):
         window = MaintenanceWindow.parse("Sun 00:00-24:00 UTC")
         assert window.length == 1440
-        assert window.describe() == "Sun 00:00-00:00 UTC"
 
     def test_fixed_offset_moves_the_day(self):
         # Saturday 01:00 at +08:00 is Friday 17:00 UTC.
@@ -104,7 +102,6 @@ class TestMaintenanceWindow:
         schedule = MaintenanceSchedule.parse("Sat 02:00-06:00 UTC; Thu 01:00-02:00 +01:00;")
         assert len(schedule.windows) == 2
         assert iso(schedule.next_opening(NOW).opening) == "2026-03-05T00:00:00Z"
-        assert schedule.describe() == "Sat 02:00-06:00 UTC; Thu 01:00-02:00 +01:00"
 
     def test_every_day_opens_within_a_week(self):
         for day in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"):
