@@ -125,7 +125,7 @@ options:
     description:
       - Keep the API's own payload of each event in C(raw), as M(hwcloud.maintenance.scheduled_event_info) returns
         it.
-      - Off by default because it doubles the size of the host variables, which matters on large fleets
+      - Off by default because it makes the events almost twice as large, which matters on large fleets
         (C(ansible-inventory --list) writes them for every host). The normalised fields hold what the playbooks,
         roles and groups of this collection use.
     type: bool

@@ -147,7 +147,7 @@ class Listing(object):
     @classmethod
     def from_fleet(cls, result, fetched_at, include_raw=True):
         """From a ``FleetResult`` of ``fleet.fetch_events``; without each event's ``raw`` payload unless
-        ``include_raw`` (it doubles the size of the host variables)."""
+        ``include_raw`` (it almost doubles the size of each event)."""
         events = [e.to_dict() for e in result.events]
         if not include_raw:
             for event in events:
