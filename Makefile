@@ -73,7 +73,7 @@ unit: venv collection ## pytest tests/unit
 integration: venv collection ## pytest tests/integration (real ansible-playbook against the emulator)
 	scripts/pytest.sh tests/integration -n $(INTEGRATION_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
-compat: venv collection ## Integration tests of the module, inventory and actions on ansible-core 2.17 and 2.18
+compat: venv collection ## The integration tests that drive ansible-core, on ansible-core 2.17 and 2.18
 	scripts/compat.sh 2.17 -n $(INTEGRATION_WORKERS) --dist worksteal $(PYTEST_ARGS)
 	scripts/compat.sh 2.18 -n $(INTEGRATION_WORKERS) --dist worksteal $(PYTEST_ARGS)
 

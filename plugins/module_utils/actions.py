@@ -318,7 +318,6 @@ class ActionRefused(HwcloudError):
         super().__init__(message)
 
     def result(self):
-        """Extra keys for the failed module result."""
         return {"reason": self.reason, "event": self.event.to_dict() if self.event is not None else None}
 
 

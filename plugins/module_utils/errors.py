@@ -13,6 +13,10 @@ from __future__ import annotations
 class HwcloudError(Exception):
     """Base class of every error raised by the collection's shared code."""
 
+    def result(self):
+        """Extra keys for the failed module result."""
+        return {}
+
 
 class OptionError(HwcloudError):
     """An option has a value that is not allowed."""

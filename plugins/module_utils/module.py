@@ -10,7 +10,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.hwcloud.maintenance.plugins.module_utils import client as client_mod
 from ansible_collections.hwcloud.maintenance.plugins.module_utils import models
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.auth import Credentials
-from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import ApiError, OptionError
+from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import ApiError, HwcloudError, OptionError
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.fleet import make_client
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.query import Settings
 
@@ -30,6 +30,20 @@ def connect(module):
     if not settings.validate_certs:
         module.warn("validate_certs is false: TLS certificates are not verified")
     return credentials, settings, make_client(credentials, settings)
+
+
+def call(module, function, *args, **kwargs):
+    """``function(*args, **kwargs)``, or fail the module with a clear message on an error of the collection.
+
+    The module fails after the ``except`` block, not in it: before 2.19, ansible-core adds the traceback of the
+    exception being handled to ``fail_json`` at -vvv, and bad input or an API error is not a crash.
+    """
+    try:
+        return function(*args, **kwargs)
+    except HwcloudError as exc:
+        error = exc
+    fail(module, error, **error.result())
+    return None  # not reached: fail_json exits
 
 
 def fail(module, exc, **result):

@@ -294,12 +294,17 @@ error:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.actions import (
-    REDEPLOY_TYPES, STATES, ActionRefused, ActionRequest, ReadBackError, manage_event,
+    REDEPLOY_TYPES, STATES, ActionRequest, manage_event,
 )
-from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import HwcloudError
-from ansible_collections.hwcloud.maintenance.plugins.module_utils.module import check_libraries, connect, fail
+from ansible_collections.hwcloud.maintenance.plugins.module_utils.module import call, check_libraries, connect
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.query import AUTH_ARGSPEC
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.timeutil import utcnow
+
+
+def run(module, now):
+    request = ActionRequest.from_options(module.params, now=now)
+    dummy, settings, client = connect(module)
+    return manage_event(client, settings, request, check_mode=module.check_mode, now=now)
 
 
 def main():
@@ -319,15 +324,7 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
                            required_if=[("state", "rescheduled", ["not_before"])])
     check_libraries(module)
-    now = utcnow()
-    try:
-        request = ActionRequest.from_options(module.params, now=now)
-        dummy, settings, client = connect(module)
-        outcome = manage_event(client, settings, request, check_mode=module.check_mode, now=now)
-    except (ActionRefused, ReadBackError) as exc:
-        fail(module, exc, **exc.result())
-    except HwcloudError as exc:
-        fail(module, exc)
+    outcome = call(module, run, module, utcnow())
     for warning in outcome.warnings:
         module.warn(warning)
     module.exit_json(**outcome.to_dict(diff=module._diff))

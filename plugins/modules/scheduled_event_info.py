@@ -224,12 +224,17 @@ query:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import HwcloudError
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.fleet import fetch_events
-from ansible_collections.hwcloud.maintenance.plugins.module_utils.module import check_libraries, connect, fail
+from ansible_collections.hwcloud.maintenance.plugins.module_utils.module import call, check_libraries, connect
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.query import (
     AUTH_ARGSPEC, FILTER_ARGSPEC, EventQuery,
 )
+
+
+def read(module):
+    query = EventQuery.from_options(module.params)
+    dummy, settings, client = connect(module)
+    return query, fetch_events(client, settings, query)
 
 
 def main():
@@ -237,12 +242,7 @@ def main():
     argument_spec.update(allow_partial=dict(type="bool", default=False))
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     check_libraries(module)
-    try:
-        query = EventQuery.from_options(module.params)
-        dummy, settings, client = connect(module)
-        result = fetch_events(client, settings, query)
-    except HwcloudError as exc:
-        fail(module, exc)
+    query, result = call(module, read, module)
     targets = [t.to_dict() for t in result.targets]
     if not result.complete and not module.params["allow_partial"]:
         first = result.failed[0].error

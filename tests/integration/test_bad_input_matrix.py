@@ -29,7 +29,7 @@ import yaml
 
 from emulator import Emulator, Fleet
 from emulator import credentials as emu_creds
-from harness import ansible_environment, emulator_endpoints, run_inventory_raw, run_playbook
+from harness import ansible_environment, emulator_endpoints, run_inventory_raw, run_playbook, squeeze
 
 from ansible_collections.hwcloud.maintenance.plugins.module_utils.errors import OptionError
 
@@ -233,7 +233,8 @@ def check_cases(cases, messages):
         if message is None:
             problems.append("%s: no failure recorded" % name)
             continue
-        missing = [fragment for fragment in fragments if fragment not in message]
+        # Whitespace ignored: ansible-core before 2.19 wraps warnings and errors at 80 columns.
+        missing = [fragment for fragment in fragments if squeeze(fragment) not in squeeze(message)]
         if missing or any(marker in message for marker in NO_TRACEBACK):
             problems.append("%s: missing %r in: %s" % (name, missing, message))
     assert not problems, "\n".join(problems)

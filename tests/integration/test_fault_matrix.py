@@ -239,7 +239,7 @@ def test_inventory_plugin(case, strict, emulator_factory, ansible_env_factory):
         return
     if strict:
         assert not result.ok, result.describe()
-        assert "(strict is true)" in result.stderr
+        assert result.said("(strict is true)"), result.describe()
         assert_names_the_error(case, result.stderr)
         return
     assert result.ok, result.describe()

@@ -75,7 +75,8 @@ class CallbackModule(CallbackBase):
             "host": host.get_name(),
             "status": status,
             "ignored": ignored,
-            "no_log": bool(raw.get("_ansible_no_log")),
+            # 2.17 and 2.18 do not always keep _ansible_no_log in the result (a debug task); the task says it too.
+            "no_log": bool(raw.get("_ansible_no_log") or task.no_log),
             "result": self._plain(raw),
         })
 
