@@ -424,7 +424,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         prefix = self.get_option("vars_prefix") or ""
         mode = self.get_option("mode")
         failed = listing.failed_targets
-        self.display.vvv("%s: query as applied: %s" % (self.NAME, json.dumps(query.describe(), sort_keys=True, default=str)))
+        self.display.vvv("%s: query as applied: %s"
+                         % (self.NAME, json.dumps(query.describe(), sort_keys=True, default=str)))
         for line in mapping.describe_targets(listing.targets):
             self.display.vvv("%s: %s" % (self.NAME, line))
         if failed:
