@@ -33,7 +33,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Python code run by these targets imports the collection as ansible_collections.hwcloud.maintenance
 # and the emulator as `emulator` (from tests/).
-demo unit integration molecule bench bench-smoke: export PYTHONPATH := $(ROOT)/tests:$(COLLECTIONS)
+demo unit integration compat molecule bench bench-smoke: export PYTHONPATH := $(ROOT)/tests:$(COLLECTIONS)
 
 # `make test` runs its checks one after the other, in the order given, and stops at the first failure.
 .NOTPARALLEL:
