@@ -533,14 +533,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         host_obj = self.inventory.get_host(host)
         return combine_vars(get_group_vars(host_obj.get_groups()), host_obj.get_vars())
 
-    def _evaluate(self, expression, variables, strict, option, subject, wrap=False):
+    def _evaluate(self, expression, variables, strict, option, subject):
         """The value of one expression, or None when it fails (an error when strict). A plain variable name or
         dotted path whose every name is present is looked up directly (the value Jinja2 would give, without
-        compiling a template per host); anything else is evaluated by Jinja2, on ``wrap_var(variables)`` when
-        ``wrap`` is true."""
+        compiling a template per host); anything else is evaluated by Jinja2."""
         found, value = self._lookup(expression, variables)
         if found:
             return value
+        return self._template_value(expression, variables, strict, option, subject)
+
+    def _template_value(self, expression, variables, strict, option, subject):
+        """The value Jinja2 gives for one expression, or None when it fails (an error when strict)."""
         # An expression whose first name is not among the variables fails for every host alike once it failed for
         # one (the name can then only come from Jinja2's globals): Jinja2 is not asked again for each host.
         names = simple_path(expression)
@@ -548,7 +551,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         reason = self._failed_when_absent.get(str(expression)) if absent else None
         if reason is None:
             try:
-                return self._compose(expression, wrap_var(variables) if wrap else variables)
+                return self._compose(expression, variables)
             except Exception as exc:  # pylint: disable=broad-exception-caught  # any template error
                 reason = str(exc)
                 if absent:
@@ -569,10 +572,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _first_value(self, expressions, variables, strict, option, subject, wrap=False):
         wrapped = None
         for expression in expressions:
-            if wrap and wrapped is None and not self._lookup(expression, variables)[0]:
-                wrapped = wrap_var(variables)  # once per host, and only when Jinja2 is needed
-            value = self._evaluate(expression, wrapped if wrapped is not None else variables, strict, option,
-                                   subject)
+            found, value = self._lookup(expression, variables)
+            if not found:
+                if wrap and wrapped is None:
+                    wrapped = wrap_var(variables)  # once per host, and only when Jinja2 is needed
+                value = self._template_value(expression, wrapped if wrap else variables, strict, option, subject)
             if not mapping.is_empty(value) and not isinstance(value, (dict, list, tuple, set, bool)):
                 return str(value)
         return None
