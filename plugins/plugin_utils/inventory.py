@@ -471,6 +471,12 @@ def summary(listing, mode, now, hosts=0, unplaced=(), renamed=None):
     }
 
 
+def target_error_text(target):
+    """The message of a failed target's error (it names the HTTP status and the request id)."""
+    error = target.get("error") or {}
+    return error.get("msg") or error.get("message") or "unknown error"
+
+
 def describe_targets(targets):
     """One line per target result, for ``-vvv``: what was read, in how many pages, with which request ids."""
     lines = []
@@ -478,8 +484,7 @@ def describe_targets(targets):
         if target.get("ok"):
             outcome = "%s events in %s pages" % (target.get("count"), target.get("pages"))
         else:
-            error = target.get("error") or {}
-            outcome = "failed: %s" % (error.get("msg") or error.get("message") or "unknown error")
+            outcome = "failed: %s" % target_error_text(target)
         lines.append("target %s %s project %s: %s; request ids: %s"
                      % (target.get("service"), target.get("region"), target.get("project_id") or "unresolved",
                         outcome, ", ".join(target.get("request_ids") or []) or "none"))
@@ -490,10 +495,9 @@ def describe_failures(failed_targets, limit=5):
     """One line per failed target (service, region, project, error with request id)."""
     lines = []
     for target in failed_targets[:limit]:
-        error = target.get("error") or {}
         lines.append("%s in %s (project %s): %s" % (target.get("service"), target.get("region"),
                                                     target.get("project_id") or "unresolved",
-                                                    error.get("msg") or error.get("message") or "unknown error"))
+                                                    target_error_text(target)))
     if len(failed_targets) > limit:
         lines.append("... and %d more" % (len(failed_targets) - limit))
     return lines
